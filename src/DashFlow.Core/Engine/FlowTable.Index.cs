@@ -1,0 +1,186 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using DashFlow.Model;
+
+namespace DashFlow.Engine;
+
+// The index: a power-of-two array of 64-byte buckets. Slots 0..6 hold entries, slot 7 links an overflow bucket.
+// Entry bit layout: [63..48] tag (high hash bits) | [31..0] record index + 1; 0 is an empty slot. Overflow link: index + 1.
+public sealed unsafe partial class FlowTable
+{
+    private const int SlotsPerBucket = 7;
+    private const int BucketWords = 8;
+    private const int OverflowChunkShift = 12;
+    private const int OverflowChunkBuckets = 1 << OverflowChunkShift;
+    private const double TargetSlotLoad = 0.75;
+
+    private NativeBlock _bucketBlock = null!;
+    private ulong* _buckets;
+    private ulong _bucketMask;
+    private NativeBlock?[] _overflowChunks = [];
+    private nint[] _overflowPointers = [];
+    private int _overflowUsed;
+
+    private long IndexBytes => (long)_bucketBlock.Length + (CountOverflowChunks() * OverflowChunkBuckets * 64L);
+
+    private void InitializeIndex(int capacity)
+    {
+        ulong buckets = Math.Max(64UL, System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Ceiling(capacity / (SlotsPerBucket * TargetSlotLoad))));
+        _bucketBlock = new NativeBlock((nuint)(buckets * 64), zeroed: true);
+        _buckets = (ulong*)_bucketBlock.Pointer;
+        _bucketMask = buckets - 1;
+        // Worst case every entry lands in overflow buckets; chunks are allocated only when needed.
+        int maxChunks = (capacity / SlotsPerBucket / OverflowChunkBuckets) + 2;
+        _overflowChunks = new NativeBlock?[maxChunks];
+        _overflowPointers = new nint[maxChunks];
+    }
+
+    private long CountOverflowChunks()
+    {
+        long chunks = 0;
+        foreach (var chunk in _overflowChunks)
+        {
+            if (chunk is not null)
+            {
+                chunks++;
+            }
+        }
+
+        return chunks;
+    }
+
+    private void DisposeIndex()
+    {
+        _bucketBlock.Dispose();
+        foreach (var chunk in _overflowChunks)
+        {
+            chunk?.Dispose();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong* HomeBucket(ulong hash) => _buckets + ((hash & _bucketMask) * BucketWords);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong* OverflowBucket(ulong link)
+    {
+        ulong index = link - 1;
+        return (ulong*)Volatile.Read(ref _overflowPointers[(int)(index >> OverflowChunkShift)]) + ((index & (OverflowChunkBuckets - 1)) * BucketWords);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Tag(ulong hash) => hash & 0xFFFF_0000_0000_0000UL;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong MakeEntry(ulong hash, int recordIndex) => Tag(hash) | (uint)(recordIndex + 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(void* address)
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(address);
+        }
+    }
+
+    /// <summary>Finds the record of a (masked) key; writers only.</summary>
+    private int FindLocked(in FlowKey key, ulong hash)
+    {
+        ulong tag = Tag(hash);
+        ulong* bucket = HomeBucket(hash);
+        while (true)
+        {
+            for (int i = 0; i < SlotsPerBucket; i++)
+            {
+                ulong entry = bucket[i];
+                if (entry != 0 && (entry & 0xFFFF_0000_0000_0000UL) == tag)
+                {
+                    int record = (int)(uint)entry - 1;
+                    if (KeyMatches(in Record(record), in key))
+                    {
+                        return record;
+                    }
+                }
+            }
+
+            ulong link = bucket[SlotsPerBucket];
+            if (link == 0)
+            {
+                return -1;
+            }
+
+            bucket = OverflowBucket(link);
+        }
+    }
+
+    /// <summary>Adds an index entry for a published record; writers only.</summary>
+    private void IndexInsertLocked(ulong hash, int recordIndex)
+    {
+        ulong entry = MakeEntry(hash, recordIndex);
+        ulong* bucket = HomeBucket(hash);
+        while (true)
+        {
+            for (int i = 0; i < SlotsPerBucket; i++)
+            {
+                if (bucket[i] == 0)
+                {
+                    Volatile.Write(ref bucket[i], entry);
+                    return;
+                }
+            }
+
+            ulong link = bucket[SlotsPerBucket];
+            if (link == 0)
+            {
+                ulong newLink = AllocateOverflowBucketLocked();
+                ulong* overflow = OverflowBucket(newLink);
+                overflow[0] = entry;
+                Volatile.Write(ref bucket[SlotsPerBucket], newLink); // publish only a filled bucket
+                return;
+            }
+
+            bucket = OverflowBucket(link);
+        }
+    }
+
+    /// <summary>Clears the index entry of a record; writers only.</summary>
+    private void IndexRemoveLocked(ulong hash, int recordIndex)
+    {
+        ulong entry = MakeEntry(hash, recordIndex);
+        ulong* bucket = HomeBucket(hash);
+        while (true)
+        {
+            for (int i = 0; i < SlotsPerBucket; i++)
+            {
+                if (bucket[i] == entry)
+                {
+                    Volatile.Write(ref bucket[i], 0UL);
+                    return;
+                }
+            }
+
+            ulong link = bucket[SlotsPerBucket];
+            if (link == 0)
+            {
+                throw new InvalidOperationException("Flow index is inconsistent: a live record has no index entry.");
+            }
+
+            bucket = OverflowBucket(link);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong AllocateOverflowBucketLocked()
+    {
+        int index = _overflowUsed++;
+        int chunk = index >> OverflowChunkShift;
+        if (_overflowChunks[chunk] is null)
+        {
+            var block = new NativeBlock(OverflowChunkBuckets * 64, zeroed: true);
+            _overflowChunks[chunk] = block;
+            Volatile.Write(ref _overflowPointers[chunk], (nint)block.Pointer);
+        }
+
+        return (ulong)index + 1;
+    }
+}

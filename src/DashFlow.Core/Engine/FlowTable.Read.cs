@@ -1,0 +1,235 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using DashFlow.Model;
+
+namespace DashFlow.Engine;
+
+// Lock-free reads: data-plane lookups (single and batched) and consistent copies of complete entries.
+public sealed unsafe partial class FlowTable
+{
+    private const int BatchGroup = 32;
+
+    /// <summary>
+    /// Data-plane lookup: finds the entry for a packet's key (masked here) and refreshes its idle time. Never blocks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryLookup(in FlowKey key, out FlowHit hit)
+    {
+        FlowKey masked = _mask.Apply(in key);
+        return TryLookupMasked(in masked, FlowKeyHash.Hash(in masked), out hit);
+    }
+
+    /// <summary>
+    /// Batched data-plane lookup: hashes and prefetches a group of keys' buckets, then their candidate records, so many
+    /// cache misses are in flight at once. <paramref name="hits"/>[i] answers <paramref name="keys"/>[i].
+    /// </summary>
+    /// <returns>The number of keys found.</returns>
+    public int LookupBatch(ReadOnlySpan<FlowKey> keys, Span<FlowHit> hits)
+    {
+        if (hits.Length < keys.Length)
+        {
+            throw new ArgumentException("The hit span must be at least as long as the key span.", nameof(hits));
+        }
+
+        int found = 0;
+        Span<FlowKey> masked = stackalloc FlowKey[BatchGroup];
+        Span<ulong> hashes = stackalloc ulong[BatchGroup];
+        for (int start = 0; start < keys.Length; start += BatchGroup)
+        {
+            int n = Math.Min(BatchGroup, keys.Length - start);
+            for (int i = 0; i < n; i++)
+            {
+                masked[i] = _mask.Apply(in keys[start + i]);
+                ulong hash = FlowKeyHash.Hash(in masked[i]);
+                hashes[i] = hash;
+                Prefetch(HomeBucket(hash));
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                PrefetchCandidate(hashes[i]);
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                if (TryLookupMasked(in masked[i], hashes[i], out hits[start + i]))
+                {
+                    found++;
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Copies the rewrite (encaps and overlay) of a hit; false when the entry changed or went away since the hit,
+    /// in which case the caller looks up again.
+    /// </summary>
+    public bool TryReadRewrite(in FlowHit hit, out FlowRewrite rewrite)
+    {
+        rewrite = _rewrites.Get(hit.RewriteHandle);
+        LoadLoadBarrier();
+        return Volatile.Read(ref Record(hit.RecordIndex).Sequence) == hit.Sequence;
+    }
+
+    /// <summary>Reads a complete entry (control plane).</summary>
+    /// <returns>SUCCESS or ITEM_NOT_FOUND.</returns>
+    public SaiStatus Get(in FlowKey key, out FlowState state, out byte[] vendorMetadata)
+    {
+        FlowKey masked = _mask.Apply(in key);
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            int record = FindLocked(in masked, FlowKeyHash.Hash(in masked));
+            if (record < 0)
+            {
+                state = default;
+                vendorMetadata = [];
+                return SaiStatus.ItemNotFound;
+            }
+
+            state = ReadStateLocked(record);
+            vendorMetadata = _vendorData.Read(Record(record).VendorHandle).ToArray();
+            return SaiStatus.Success;
+        }
+    }
+
+    /// <summary>True when an entry with this key exists (control plane).</summary>
+    public bool Contains(in FlowKey key) => Get(in key, out _, out _) == SaiStatus.Success;
+
+    /// <summary>True when the entry exists and is marked aged.</summary>
+    public bool IsMarkedAged(in FlowKey key)
+    {
+        FlowKey masked = _mask.Apply(in key);
+        lock (_writeLock)
+        {
+            int record = FindLocked(in masked, FlowKeyHash.Hash(in masked));
+            return record >= 0 && (Record(record).Flags & FlowRecordFlags.Aged) != 0;
+        }
+    }
+
+    private FlowState ReadStateLocked(int index)
+    {
+        ref FlowRecord r = ref Record(index);
+        return ExpandState(in r, in _rewrites.Get(r.RewriteHandle));
+    }
+
+    private static FlowState ExpandState(in FlowRecord r, in FlowRewrite rewrite)
+    {
+        FlowKey reverse = r.ReverseKey;
+        reverse.W5 &= FlowKey.LastWordKeyBits;
+        return new FlowState
+        {
+            Version = r.Version,
+            Direction = r.Direction,
+            Actions = r.Actions,
+            MeterClass = r.MeterClass,
+            IsUnidirectional = (r.Flags & FlowRecordFlags.Unidirectional) != 0,
+            ReverseKey = reverse,
+            Rewrite = rewrite,
+            SyncState = r.SyncState,
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryLookupMasked(in FlowKey key, ulong hash, out FlowHit hit)
+    {
+        int result = LookupOnce(in key, hash, out hit);
+        return result >= 0 ? result != 0 : LookupWithRetries(in key, hash, out hit);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool LookupWithRetries(in FlowKey key, ulong hash, out FlowHit hit)
+    {
+        var spinner = default(SpinWait);
+        while (true)
+        {
+            spinner.SpinOnce(); // a writer is mid-change on a candidate record: it holds it for a few stores only
+            int result = LookupOnce(in key, hash, out hit);
+            if (result >= 0)
+            {
+                return result != 0;
+            }
+        }
+    }
+
+    /// <summary>One probe: 1 hit, 0 miss, -1 a candidate record changed under us (retry).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int LookupOnce(in FlowKey key, ulong hash, out FlowHit hit)
+    {
+        ulong tag = Tag(hash);
+        ulong* bucket = HomeBucket(hash);
+        while (true)
+        {
+            for (int i = 0; i < SlotsPerBucket; i++)
+            {
+                ulong entry = bucket[i];
+                if (entry != 0 && (entry & 0xFFFF_0000_0000_0000UL) == tag)
+                {
+                    int index = (int)(uint)entry - 1;
+                    ref FlowRecord r = ref Record(index);
+                    uint sequence = Volatile.Read(ref r.Sequence);
+                    if ((sequence & 1) != 0)
+                    {
+                        hit = default;
+                        return -1;
+                    }
+
+                    if (KeyMatches(in r, in key))
+                    {
+                        hit = new FlowHit(index, sequence, in r);
+                        LoadLoadBarrier();
+                        if (Volatile.Read(ref r.Sequence) != sequence)
+                        {
+                            return -1;
+                        }
+
+                        if (hit.Found)
+                        {
+                            r.LastSeenMs = Clock.NowMs; // a benign race: the worst case refreshes a just-reused record
+                            return 1;
+                        }
+                    }
+                }
+            }
+
+            ulong link = Volatile.Read(ref bucket[SlotsPerBucket]);
+            if (link == 0)
+            {
+                hit = default;
+                return 0;
+            }
+
+            bucket = OverflowBucket(link);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrefetchCandidate(ulong hash)
+    {
+        ulong tag = Tag(hash);
+        ulong* bucket = HomeBucket(hash);
+        for (int i = 0; i < SlotsPerBucket; i++)
+        {
+            ulong entry = bucket[i];
+            if (entry != 0 && (entry & 0xFFFF_0000_0000_0000UL) == tag)
+            {
+                byte* record = (byte*)(_records + ((uint)entry - 1));
+                Prefetch(record);
+                Prefetch(record + 64);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Orders the data loads before the final sequence load (x86 never reorders loads; weaker CPUs need a fence).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadLoadBarrier()
+    {
+        if (!X86Base.IsSupported)
+        {
+            Interlocked.MemoryBarrier();
+        }
+    }
+}

@@ -1,0 +1,309 @@
+using DashFlow.Model;
+
+namespace DashFlow.Engine;
+
+// Creates, removes and updates: every change happens under the writer lock and inside the record's seqlock.
+public sealed unsafe partial class FlowTable
+{
+    /// <summary>
+    /// Creates an entry (D3 masking, D5 pairing). A bidirectional entry whose reverse key names no entry also creates that
+    /// reverse entry (opposite direction, no actions); an explicit create of such an implicit reverse, naming the forward
+    /// as its reverse, claims it. A full table reclaims entries marked aged before refusing with TABLE_FULL (D6).
+    /// </summary>
+    /// <returns>SUCCESS, ITEM_ALREADY_EXISTS, TABLE_FULL, or INVALID_PARAMETER for oversize vendor metadata.</returns>
+    public SaiStatus Create(in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata = default)
+    {
+        if (vendorMetadata.Length > VendorDataPool.MaxLength)
+        {
+            return SaiStatus.InvalidParameter;
+        }
+
+        FlowKey masked = _mask.Apply(in key);
+        FlowState stored = state;
+        stored.ReverseKey = _mask.Apply(in state.ReverseKey);
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            return CreateLocked(in masked, in stored, vendorMetadata);
+        }
+    }
+
+    /// <summary>Removes an entry and, when it is one of a linked pair (D5), its partner.</summary>
+    /// <returns>SUCCESS or ITEM_NOT_FOUND.</returns>
+    public SaiStatus Remove(in FlowKey key)
+    {
+        FlowKey masked = _mask.Apply(in key);
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            ulong hash = FlowKeyHash.Hash(in masked);
+            int record = FindLocked(in masked, hash);
+            if (record < 0)
+            {
+                return SaiStatus.ItemNotFound;
+            }
+
+            RemoveWithPartnerLocked(record, hash);
+            return SaiStatus.Success;
+        }
+    }
+
+    /// <summary>Changes an entry's state with <paramref name="mutator"/>, atomically for readers.</summary>
+    /// <returns>SUCCESS, ITEM_NOT_FOUND, or the mutator's refusal.</returns>
+    public SaiStatus Update<TMutator>(in FlowKey key, ref TMutator mutator)
+        where TMutator : struct, IFlowEntryMutator
+    {
+        FlowKey masked = _mask.Apply(in key);
+        lock (_writeLock)
+        {
+            ThrowIfDisposed();
+            int record = FindLocked(in masked, FlowKeyHash.Hash(in masked));
+            if (record < 0)
+            {
+                return SaiStatus.ItemNotFound;
+            }
+
+            FlowState state = ReadStateLocked(record);
+            SaiStatus status = mutator.Mutate(ref state);
+            if (status != SaiStatus.Success)
+            {
+                return status;
+            }
+
+            if (mutator.ReplacesVendorMetadata && mutator.VendorMetadata.Length > VendorDataPool.MaxLength)
+            {
+                return SaiStatus.InvalidParameter;
+            }
+
+            state.ReverseKey = _mask.Apply(in state.ReverseKey);
+            ref FlowRecord r = ref Record(record);
+            uint vendor = r.VendorHandle;
+            uint oldVendor = 0;
+            if (mutator.ReplacesVendorMetadata)
+            {
+                oldVendor = vendor;
+                vendor = _vendorData.Store(mutator.VendorMetadata);
+            }
+
+            var flags = (r.Flags & (FlowRecordFlags.InUse | FlowRecordFlags.Aged)) | UnidirectionalFlag(in state);
+            WriteRecordLocked(record, fresh: false, in masked, in state, vendor, flags, r.LastSeenMs);
+            _vendorData.Free(oldVendor);
+            _counters.Updated++;
+            return SaiStatus.Success;
+        }
+    }
+
+    private SaiStatus CreateLocked(in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata)
+    {
+        ulong hash = FlowKeyHash.Hash(in key);
+        bool reclaimed = false;
+        while (true)
+        {
+            int existing = FindLocked(in key, hash);
+            if (existing >= 0)
+            {
+                ref FlowRecord current = ref Record(existing);
+                bool claimsImplicitReverse = (current.Flags & FlowRecordFlags.ImplicitReverse) != 0
+                    && !state.IsUnidirectional
+                    && ReverseMatches(in current, in state.ReverseKey);
+                if (!claimsImplicitReverse)
+                {
+                    _counters.CreateFailed++;
+                    return SaiStatus.ItemAlreadyExists;
+                }
+
+                uint oldVendor = current.VendorHandle;
+                var flags = FlowRecordFlags.InUse | (current.Flags & FlowRecordFlags.Aged);
+                WriteRecordLocked(existing, fresh: false, in key, in state, _vendorData.Store(vendorMetadata), flags, Clock.NowMs);
+                _vendorData.Free(oldVendor);
+                return SaiStatus.Success;
+            }
+
+            bool createsReverse = !state.IsUnidirectional
+                && !IsNoKey(in state.ReverseKey)
+                && !state.ReverseKey.Equals(key)
+                && FindLocked(in state.ReverseKey, FlowKeyHash.Hash(in state.ReverseKey)) < 0;
+            int needed = createsReverse ? 2 : 1;
+            long limit = Math.Min(Volatile.Read(ref _maxFlowCount), _capacity);
+            if (_count + needed > limit)
+            {
+                // Reclaiming may remove this entry's reverse, so the whole decision is taken again afterwards.
+                if (!reclaimed && _agedCount > 0)
+                {
+                    ReclaimAgedLocked((int)(_count + needed - limit));
+                    reclaimed = true;
+                    continue;
+                }
+
+                _counters.TableFull++;
+                _counters.CreateFailed++;
+                return SaiStatus.TableFull;
+            }
+
+            long now = Clock.NowMs;
+            InsertLocked(in key, hash, in state, _vendorData.Store(vendorMetadata), FlowRecordFlags.InUse | UnidirectionalFlag(in state), now);
+            if (createsReverse)
+            {
+                var reverse = new FlowState
+                {
+                    Version = state.Version,
+                    Direction = Opposite(state.Direction),
+                    ReverseKey = key,
+                    SyncState = state.SyncState,
+                };
+                InsertLocked(in state.ReverseKey, FlowKeyHash.Hash(in state.ReverseKey), in reverse, 0, FlowRecordFlags.InUse | FlowRecordFlags.ImplicitReverse, now);
+            }
+
+            _counters.Created += needed;
+            return SaiStatus.Success;
+        }
+    }
+
+    private static bool ReverseMatches(in FlowRecord record, in FlowKey key) =>
+        ((record.ReverseKey.W0 ^ key.W0) | (record.ReverseKey.W1 ^ key.W1) | (record.ReverseKey.W2 ^ key.W2)
+        | (record.ReverseKey.W3 ^ key.W3) | (record.ReverseKey.W4 ^ key.W4)
+        | ((record.ReverseKey.W5 ^ key.W5) & FlowKey.LastWordKeyBits)) == 0;
+
+    private static FlowDirection Opposite(FlowDirection direction) => direction switch
+    {
+        FlowDirection.Outbound => FlowDirection.Inbound,
+        FlowDirection.Inbound => FlowDirection.Outbound,
+        _ => direction,
+    };
+
+    private static FlowRecordFlags UnidirectionalFlag(in FlowState state) =>
+        state.IsUnidirectional ? FlowRecordFlags.Unidirectional : FlowRecordFlags.None;
+
+    private void InsertLocked(in FlowKey key, ulong hash, in FlowState state, uint vendorHandle, FlowRecordFlags flags, long nowMs)
+    {
+        int record;
+        bool fresh;
+        if (_freeHead >= 0)
+        {
+            record = _freeHead;
+            _freeHead = (int)Record(record).Version;
+            fresh = false;
+        }
+        else
+        {
+            record = _highWater;
+            fresh = true;
+        }
+
+        WriteRecordLocked(record, fresh, in key, in state, vendorHandle, flags, nowMs);
+        if (fresh)
+        {
+            Volatile.Write(ref _highWater, record + 1); // scans see a record only once it is fully written
+        }
+
+        IndexInsertLocked(hash, record);
+        _count++;
+    }
+
+    /// <summary>Writes every field of a record inside its seqlock; releases the rewrite it replaces.</summary>
+    private void WriteRecordLocked(int index, bool fresh, in FlowKey key, in FlowState state, uint vendorHandle, FlowRecordFlags flags, long lastSeenMs)
+    {
+        ref FlowRecord r = ref Record(index);
+        uint sequence = fresh ? 0 : r.Sequence;
+        uint oldRewrite = fresh || (r.Flags & FlowRecordFlags.InUse) == 0 ? 0 : r.RewriteHandle;
+        uint newRewrite = _rewrites.Acquire(in state.Rewrite);
+        BeginWrite(ref r, sequence);
+        r.Key = key;
+        r.ReverseKey = state.ReverseKey;
+        r.Flags = flags;
+        r.SyncState = state.SyncState;
+        r.Direction = state.Direction;
+        r.Version = state.Version;
+        r.MeterClass = state.MeterClass;
+        r.Actions = state.Actions;
+        r.RewriteHandle = newRewrite;
+        r.VendorHandle = vendorHandle;
+        r.LastSeenMs = lastSeenMs;
+        EndWrite(ref r, sequence);
+        _rewrites.Release(oldRewrite); // after the record stopped naming it, so no reader can copy a reused descriptor
+    }
+
+    private static void BeginWrite(ref FlowRecord record, uint sequence)
+    {
+        Volatile.Write(ref record.Sequence, sequence + 1);
+        Interlocked.MemoryBarrier(); // the odd sequence is visible before any field changes
+    }
+
+    private static void EndWrite(ref FlowRecord record, uint sequence) => Volatile.Write(ref record.Sequence, sequence + 2);
+
+    private void RemoveWithPartnerLocked(int record, ulong hash)
+    {
+        ref FlowRecord r = ref Record(record);
+        if ((r.Flags & FlowRecordFlags.Unidirectional) == 0 && !IsNoKey(in r.ReverseKey))
+        {
+            FlowKey reverse = r.ReverseKey;
+            reverse.W5 &= FlowKey.LastWordKeyBits;
+            ulong partnerHash = FlowKeyHash.Hash(in reverse);
+            int partner = FindLocked(in reverse, partnerHash);
+            if (partner >= 0 && partner != record && IsLinkedTo(partner, in r.Key))
+            {
+                RemoveRecordLocked(partner, partnerHash);
+            }
+        }
+
+        RemoveRecordLocked(record, hash);
+    }
+
+    /// <summary>True when the record at <paramref name="partner"/> is bidirectional and names <paramref name="key"/> as its reverse.</summary>
+    private bool IsLinkedTo(int partner, in FlowKey key)
+    {
+        ref FlowRecord p = ref Record(partner);
+        FlowKey k = key;
+        k.W5 &= FlowKey.LastWordKeyBits;
+        return (p.Flags & FlowRecordFlags.Unidirectional) == 0 && ReverseMatches(in p, in k);
+    }
+
+    private void RemoveRecordLocked(int index, ulong hash)
+    {
+        IndexRemoveLocked(hash, index);
+        ref FlowRecord r = ref Record(index);
+        uint sequence = r.Sequence;
+        uint rewrite = r.RewriteHandle;
+        uint vendor = r.VendorHandle;
+        bool wasAged = (r.Flags & FlowRecordFlags.Aged) != 0;
+        BeginWrite(ref r, sequence);
+        r.Flags = FlowRecordFlags.None;
+        r.RewriteHandle = 0;
+        r.VendorHandle = 0;
+        r.Version = (uint)_freeHead;
+        EndWrite(ref r, sequence);
+        _freeHead = index;
+        _rewrites.Release(rewrite);
+        _vendorData.Free(vendor);
+        _count--;
+        _counters.Removed++;
+        if (wasAged)
+        {
+            _agedCount--;
+        }
+    }
+
+    private int _reclaimCursor;
+
+    /// <summary>Removes entries marked aged (with their partners) until <paramref name="needed"/> records are free.</summary>
+    private void ReclaimAgedLocked(int needed)
+    {
+        int freed = 0;
+        int limit = _highWater;
+        for (int step = 0; step < limit && freed < needed && _agedCount > 0; step++)
+        {
+            int i = _reclaimCursor;
+            _reclaimCursor = i + 1 >= limit ? 0 : i + 1;
+            ref FlowRecord r = ref Record(i);
+            if ((r.Flags & (FlowRecordFlags.InUse | FlowRecordFlags.Aged)) == (FlowRecordFlags.InUse | FlowRecordFlags.Aged))
+            {
+                FlowKey key = r.Key;
+                key.W5 &= FlowKey.LastWordKeyBits;
+                int before = _count;
+                RemoveWithPartnerLocked(i, FlowKeyHash.Hash(in key));
+                freed += before - _count;
+                _counters.Reclaimed += before - _count;
+            }
+        }
+    }
+}

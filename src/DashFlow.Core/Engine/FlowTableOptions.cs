@@ -1,0 +1,14 @@
+using DashFlow.Model;
+
+namespace DashFlow.Engine;
+
+/// <summary>How a <see cref="FlowTable"/> is sized and keyed.</summary>
+/// <param name="Capacity">MAX_FLOW_COUNT at creation: records are preallocated for this many entries.</param>
+/// <param name="EnabledKey">DASH_FLOW_ENABLED_KEY: the key fields matched; the others are zeroed (D3).</param>
+/// <param name="TtlMs">FLOW_TTL_IN_MILLISECONDS: idle time after which an entry is marked aged (0 = never).</param>
+/// <param name="Clock">The aging clock; a wall clock when null.</param>
+public sealed record FlowTableOptions(
+    long Capacity,
+    FlowEnabledKey EnabledKey = FlowEnabledKey.All,
+    uint TtlMs = 0,
+    FlowClock? Clock = null);

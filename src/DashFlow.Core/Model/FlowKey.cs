@@ -1,0 +1,217 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace DashFlow.Model;
+
+/// <summary>
+/// The exact-match flow key (D3): ENI MAC, VNET id, IP protocol, source and destination IP and L4 port.
+/// </summary>
+/// <remarks>
+/// 48 bytes, the layout of the peers' key: [0..5] ENI MAC, [6..7] VNET id, [8..23] source IP, [24..39] destination IP,
+/// [40..41] source port, [42..43] destination port, [44] protocol, [45] is-IPv6, [46..47] zero (the engine's record keeps
+/// flags there, so key comparisons ignore them). IPv4 addresses sit in the last four address bytes. Multi-byte fields are
+/// little-endian numbers in memory; address bytes are in network order.
+/// </remarks>
+[StructLayout(LayoutKind.Explicit, Size = Size)]
+public struct FlowKey : IEquatable<FlowKey>
+{
+    /// <summary>The key's size in bytes.</summary>
+    public const int Size = 48;
+
+    /// <summary>Bits of the last word that belong to the key (the top two bytes are record-owned padding).</summary>
+    internal const ulong LastWordKeyBits = 0x0000_FFFF_FFFF_FFFFUL;
+
+    [FieldOffset(0)] internal ulong W0;
+    [FieldOffset(8)] internal ulong W1;
+    [FieldOffset(16)] internal ulong W2;
+    [FieldOffset(24)] internal ulong W3;
+    [FieldOffset(32)] internal ulong W4;
+    [FieldOffset(40)] internal ulong W5;
+
+    /// <summary>Builds a key; both addresses must be of one family (checked by <see cref="HasConsistentFamily"/> callers).</summary>
+    public FlowKey(MacAddress eniMac, ushort vnetId, byte ipProtocol, IpAddress srcIp, IpAddress dstIp, ushort srcPort, ushort dstPort)
+    {
+        this = default;
+        EniMac = eniMac;
+        VnetId = vnetId;
+        IpProtocol = ipProtocol;
+        SetAddresses(srcIp, dstIp);
+        SrcPort = srcPort;
+        DstPort = dstPort;
+    }
+
+    private readonly Span<byte> Bytes => MemoryMarshal.CreateSpan(ref Unsafe.As<ulong, byte>(ref Unsafe.AsRef(in W0)), Size);
+
+    /// <summary>The ENI's MAC address.</summary>
+    public MacAddress EniMac
+    {
+        readonly get => MacAddress.FromBytes(Bytes[..6]);
+        set => value.WriteBytes(Bytes[..6]);
+    }
+
+    /// <summary>The VNET id (u16).</summary>
+    public ushort VnetId
+    {
+        readonly get => BinaryPrimitives.ReadUInt16LittleEndian(Bytes[6..]);
+        set => BinaryPrimitives.WriteUInt16LittleEndian(Bytes[6..], value);
+    }
+
+    /// <summary>The IP protocol number.</summary>
+    public byte IpProtocol
+    {
+        readonly get => Bytes[44];
+        set => Bytes[44] = value;
+    }
+
+    /// <summary>True when the addresses are IPv6.</summary>
+    public readonly bool IsV6 => Bytes[45] != 0;
+
+    /// <summary>The source L4 port (for ICMP echo, the identifier: D4).</summary>
+    public ushort SrcPort
+    {
+        readonly get => BinaryPrimitives.ReadUInt16LittleEndian(Bytes[40..]);
+        set => BinaryPrimitives.WriteUInt16LittleEndian(Bytes[40..], value);
+    }
+
+    /// <summary>The destination L4 port (for ICMP echo, the identifier: D4).</summary>
+    public ushort DstPort
+    {
+        readonly get => BinaryPrimitives.ReadUInt16LittleEndian(Bytes[42..]);
+        set => BinaryPrimitives.WriteUInt16LittleEndian(Bytes[42..], value);
+    }
+
+    /// <summary>The source IP address.</summary>
+    public readonly IpAddress SrcIp => ReadAddress(8);
+
+    /// <summary>The destination IP address.</summary>
+    public readonly IpAddress DstIp => ReadAddress(24);
+
+    /// <summary>Sets both addresses; the key's family is the source's.</summary>
+    public void SetAddresses(IpAddress srcIp, IpAddress dstIp)
+    {
+        WriteAddress(8, srcIp);
+        WriteAddress(24, dstIp);
+        Bytes[45] = srcIp.IsV6 ? (byte)1 : (byte)0;
+    }
+
+    /// <summary>Replaces the source address, keeping the destination (the family follows the new source).</summary>
+    public void SetSrcIp(IpAddress srcIp) => SetAddresses(srcIp, DstIp);
+
+    /// <summary>Replaces the destination address.</summary>
+    public void SetDstIp(IpAddress dstIp) => WriteAddress(24, dstIp);
+
+    /// <summary>The key with source and destination swapped: the key of the reply direction.</summary>
+    public readonly FlowKey Reversed() => new(EniMac, VnetId, IpProtocol, DstIp, SrcIp, DstPort, SrcPort);
+
+    /// <summary>The address family of the key (D3: both addresses share it).</summary>
+    public readonly IpAddressFamily Family => IsV6 ? IpAddressFamily.Ipv6 : IpAddressFamily.Ipv4;
+
+    /// <summary>True when both addresses have the key's family: an IPv4 key keeps its address bytes 0..11 zero.</summary>
+    public readonly bool HasConsistentFamily => IsV6 || (W1 | W3 | (W2 & 0xFFFF_FFFFUL) | (W4 & 0xFFFF_FFFFUL)) == 0;
+
+    private readonly IpAddress ReadAddress(int offset)
+    {
+        var span = Bytes.Slice(offset, 16);
+        return IsV6
+            ? IpAddress.FromV6(BinaryPrimitives.ReadUInt64BigEndian(span), BinaryPrimitives.ReadUInt64BigEndian(span[8..]))
+            : IpAddress.FromV4(BinaryPrimitives.ReadUInt32BigEndian(span[12..]));
+    }
+
+    private void WriteAddress(int offset, IpAddress address)
+    {
+        var span = Bytes.Slice(offset, 16);
+        if (address.IsV6)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(span, address.High);
+            BinaryPrimitives.WriteUInt64BigEndian(span[8..], address.Low);
+        }
+        else
+        {
+            span[..12].Clear();
+            BinaryPrimitives.WriteUInt32BigEndian(span[12..], address.V4);
+        }
+    }
+
+    /// <summary>The key with the fields outside <paramref name="enabled"/> zeroed (D3).</summary>
+    public readonly FlowKey Masked(FlowEnabledKey enabled)
+    {
+        var mask = FlowKeyMask.For(enabled);
+        return mask.Apply(in this);
+    }
+
+    public readonly bool Equals(FlowKey other) =>
+        ((W0 ^ other.W0) | (W1 ^ other.W1) | (W2 ^ other.W2) | (W3 ^ other.W3) | (W4 ^ other.W4) | ((W5 ^ other.W5) & LastWordKeyBits)) == 0;
+
+    public override readonly bool Equals(object? obj) => obj is FlowKey other && Equals(other);
+
+    public override readonly int GetHashCode() => (int)FlowKeyHash.Hash(in this);
+
+    public static bool operator ==(FlowKey left, FlowKey right) => left.Equals(right);
+
+    public static bool operator !=(FlowKey left, FlowKey right) => !left.Equals(right);
+
+    public override readonly string ToString()
+    {
+        string src = IsV6 ? $"[{SrcIp}]" : SrcIp.ToString();
+        string dst = IsV6 ? $"[{DstIp}]" : DstIp.ToString();
+        return $"eni={EniMac} vnet={VnetId} proto={IpProtocol} {src}:{SrcPort} -> {dst}:{DstPort}";
+    }
+}
+
+/// <summary>The six word masks that zero a key's disabled fields (D3); the family byte is always kept.</summary>
+internal readonly struct FlowKeyMask
+{
+    private readonly ulong _m0, _m1, _m2, _m3, _m4, _m5;
+
+    private FlowKeyMask(ulong m0, ulong m1, ulong m2, ulong m3, ulong m4, ulong m5)
+    {
+        (_m0, _m1, _m2, _m3, _m4, _m5) = (m0, m1, m2, m3, m4, m5);
+    }
+
+    public static FlowKeyMask For(FlowEnabledKey enabled)
+    {
+        ulong m0 = 0, m5 = 0x0000_FF00_0000_0000UL; // byte 45, the family, is always part of the key
+        if ((enabled & FlowEnabledKey.EniMac) != 0) m0 |= 0x0000_FFFF_FFFF_FFFFUL;
+        if ((enabled & FlowEnabledKey.Vni) != 0) m0 |= 0xFFFF_0000_0000_0000UL;
+        ulong src = (enabled & FlowEnabledKey.SrcIp) != 0 ? ulong.MaxValue : 0;
+        ulong dst = (enabled & FlowEnabledKey.DstIp) != 0 ? ulong.MaxValue : 0;
+        if ((enabled & FlowEnabledKey.SrcPort) != 0) m5 |= 0xFFFFUL;
+        if ((enabled & FlowEnabledKey.DstPort) != 0) m5 |= 0xFFFF_0000UL;
+        if ((enabled & FlowEnabledKey.Protocol) != 0) m5 |= 0x00FF_0000_0000UL;
+        return new FlowKeyMask(m0, src, src, dst, dst, m5);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public FlowKey Apply(in FlowKey key)
+    {
+        FlowKey masked;
+        masked.W0 = key.W0 & _m0;
+        masked.W1 = key.W1 & _m1;
+        masked.W2 = key.W2 & _m2;
+        masked.W3 = key.W3 & _m3;
+        masked.W4 = key.W4 & _m4;
+        masked.W5 = key.W5 & _m5;
+        return masked;
+    }
+}
+
+/// <summary>The flow key hash: a wyhash-style mix of the six words (the peers use the same function).</summary>
+internal static class FlowKeyHash
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Mum(ulong a, ulong b)
+    {
+        ulong high = Math.BigMul(a, b, out ulong low);
+        return high ^ low;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Hash(in FlowKey k)
+    {
+        ulong h = Mum(k.W0 ^ 0xa0761d6478bd642f, k.W1 ^ 0xe7037ed1a0b428db)
+                ^ Mum(k.W2 ^ 0x8ebc6af09c88c6e3, k.W3 ^ 0x589965cc75374cc3)
+                ^ Mum(k.W4 ^ 0x2d358dccaa6c78a5, (k.W5 & FlowKey.LastWordKeyBits) ^ 0x8bb84b93962eacc9);
+        return Mum(h ^ 0xa0761d6478bd642f, 48 ^ 0xe7037ed1a0b428db);
+    }
+}
