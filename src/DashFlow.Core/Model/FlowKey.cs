@@ -29,7 +29,8 @@ public struct FlowKey : IEquatable<FlowKey>
     [FieldOffset(32)] internal ulong W4;
     [FieldOffset(40)] internal ulong W5;
 
-    /// <summary>Builds a key; both addresses must be of one family (checked by <see cref="HasConsistentFamily"/> callers).</summary>
+    /// <summary>Builds a key. Addresses of two families make a key that <see cref="HasConsistentFamily"/> reports, and that
+    /// the Flow API refuses with INVALID_PARAMETER (D3).</summary>
     public FlowKey(MacAddress eniMac, ushort vnetId, byte ipProtocol, IpAddress srcIp, IpAddress dstIp, ushort srcPort, ushort dstPort)
     {
         this = default;
@@ -39,7 +40,14 @@ public struct FlowKey : IEquatable<FlowKey>
         SetAddresses(srcIp, dstIp);
         SrcPort = srcPort;
         DstPort = dstPort;
+        if (srcIp.IsV6 != dstIp.IsV6)
+        {
+            Bytes[47] = MixedFamilyMarker;
+        }
     }
+
+    // Byte 47 is outside the compared key bits; a key built from two families carries this marker there.
+    private const byte MixedFamilyMarker = 0xFF;
 
     private readonly Span<byte> Bytes => MemoryMarshal.CreateSpan(ref Unsafe.As<ulong, byte>(ref Unsafe.AsRef(in W0)), Size);
 
@@ -93,13 +101,14 @@ public struct FlowKey : IEquatable<FlowKey>
         WriteAddress(8, srcIp);
         WriteAddress(24, dstIp);
         Bytes[45] = srcIp.IsV6 ? (byte)1 : (byte)0;
+        Bytes[47] = srcIp.IsV6 == dstIp.IsV6 ? (byte)0 : MixedFamilyMarker;
     }
 
     /// <summary>Replaces the source address, keeping the destination (the family follows the new source).</summary>
     public void SetSrcIp(IpAddress srcIp) => SetAddresses(srcIp, DstIp);
 
     /// <summary>Replaces the destination address.</summary>
-    public void SetDstIp(IpAddress dstIp) => WriteAddress(24, dstIp);
+    public void SetDstIp(IpAddress dstIp) => SetAddresses(SrcIp, dstIp);
 
     /// <summary>The key with source and destination swapped: the key of the reply direction.</summary>
     public readonly FlowKey Reversed() => new(EniMac, VnetId, IpProtocol, DstIp, SrcIp, DstPort, SrcPort);
@@ -108,7 +117,8 @@ public struct FlowKey : IEquatable<FlowKey>
     public readonly IpAddressFamily Family => IsV6 ? IpAddressFamily.Ipv6 : IpAddressFamily.Ipv4;
 
     /// <summary>True when both addresses have the key's family: an IPv4 key keeps its address bytes 0..11 zero.</summary>
-    public readonly bool HasConsistentFamily => IsV6 || (W1 | W3 | (W2 & 0xFFFF_FFFFUL) | (W4 & 0xFFFF_FFFFUL)) == 0;
+    public readonly bool HasConsistentFamily =>
+        Bytes[47] != MixedFamilyMarker && (IsV6 || (W1 | W3 | (W2 & 0xFFFF_FFFFUL) | (W4 & 0xFFFF_FFFFUL)) == 0);
 
     private readonly IpAddress ReadAddress(int offset)
     {

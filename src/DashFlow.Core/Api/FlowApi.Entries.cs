@@ -1,0 +1,222 @@
+using DashFlow.Engine;
+using DashFlow.Model;
+
+namespace DashFlow.Api;
+
+// Flow entries: create/remove/set/get_flow_entry(_attribute), create/remove_flow_entries, and typed forms for apps.
+public sealed partial class FlowApi
+{
+    /// <summary>create_flow_entry: every attribute is validated; the first bad one is named by its index.</summary>
+    public SaiStatus CreateFlowEntry(in FlowEntryAddress entry, ReadOnlySpan<SaiAttribute> attributes)
+    {
+        if (!Capabilities.FlowCreate)
+        {
+            return SaiStatus.NotSupported;
+        }
+
+        var status = ResolveEntry(in entry, out var table);
+        if (status != SaiStatus.Success)
+        {
+            return status;
+        }
+
+        var draft = new FlowEntryDraft();
+        for (int i = 0; i < attributes.Length; i++)
+        {
+            if (IsDuplicate(attributes, i))
+            {
+                return SaiStatuses.InvalidAttribute(i);
+            }
+
+            status = draft.Apply(in attributes[i], i, Capabilities);
+            if (status != SaiStatus.Success)
+            {
+                return status;
+            }
+        }
+
+        status = draft.CheckFamilies();
+        if (status != SaiStatus.Success)
+        {
+            return status;
+        }
+
+        var state = draft.ToState();
+        return table.Create(entry.Key, in state, draft.VendorMetadata);
+    }
+
+    /// <summary>The typed form of create_flow_entry for slow-path applications: the same checks on a state value.</summary>
+    public SaiStatus CreateFlowEntry(in FlowEntryAddress entry, in FlowState state, ReadOnlySpan<byte> vendorMetadata = default)
+    {
+        if (!Capabilities.FlowCreate)
+        {
+            return SaiStatus.NotSupported;
+        }
+
+        var status = ResolveEntry(in entry, out var table);
+        if (status != SaiStatus.Success)
+        {
+            return status;
+        }
+
+        status = FlowEntryDraft.ValidateState(in state, Capabilities);
+        return status != SaiStatus.Success ? status : table.Create(entry.Key, in state, vendorMetadata);
+    }
+
+    /// <summary>remove_flow_entry: a linked pair goes together (D5).</summary>
+    public SaiStatus RemoveFlowEntry(in FlowEntryAddress entry)
+    {
+        if (!Capabilities.FlowRemove)
+        {
+            return SaiStatus.NotSupported;
+        }
+
+        var status = ResolveEntry(in entry, out var table);
+        return status != SaiStatus.Success ? status : table.Remove(entry.Key);
+    }
+
+    /// <summary>set_flow_entry_attribute: one attribute, applied atomically.</summary>
+    public SaiStatus SetFlowEntryAttribute(in FlowEntryAddress entry, in SaiAttribute attribute)
+    {
+        if (!Capabilities.FlowSet)
+        {
+            return SaiStatus.NotSupported;
+        }
+
+        var status = ResolveEntry(in entry, out var table);
+        if (status != SaiStatus.Success)
+        {
+            return status;
+        }
+
+        var mutator = new AttributeMutator(attribute, Capabilities);
+        return table.Update(entry.Key, ref mutator);
+    }
+
+    /// <summary>get_flow_entry_attribute: fills each requested attribute's value.</summary>
+    public SaiStatus GetFlowEntryAttribute(in FlowEntryAddress entry, Span<SaiAttribute> attributes)
+    {
+        var status = GetFlowEntry(in entry, out var state, out var vendorMetadata);
+        if (status != SaiStatus.Success)
+        {
+            return status;
+        }
+
+        var key = table(entry).MaskKey(entry.Key);
+        for (int i = 0; i < attributes.Length; i++)
+        {
+            status = FlowEntryDraft.Read(in key, in state, vendorMetadata, attributes[i].Id, i, out var value);
+            if (status != SaiStatus.Success)
+            {
+                return status;
+            }
+
+            attributes[i] = attributes[i] with { Value = value };
+        }
+
+        return SaiStatus.Success;
+
+        FlowTable table(in FlowEntryAddress address) => _tables[address.Table.Value];
+    }
+
+    /// <summary>The typed form of get: the complete state and vendor metadata.</summary>
+    public SaiStatus GetFlowEntry(in FlowEntryAddress entry, out FlowState state, out byte[] vendorMetadata)
+    {
+        state = default;
+        vendorMetadata = [];
+        if (!Capabilities.FlowGet)
+        {
+            return SaiStatus.NotSupported;
+        }
+
+        var status = ResolveEntry(in entry, out var table);
+        return status != SaiStatus.Success ? status : table.Get(entry.Key, out state, out vendorMetadata);
+    }
+
+    /// <summary>create_flow_entries: one status per entry; STOP_ON_ERROR leaves the rest NOT_EXECUTED.</summary>
+    public SaiStatus CreateFlowEntries(ReadOnlySpan<FlowEntryAddress> entries, ReadOnlySpan<SaiAttribute[]> attributeLists, BulkErrorMode mode, Span<SaiStatus> statuses)
+    {
+        if (attributeLists.Length != entries.Length)
+        {
+            return SaiStatus.InvalidParameter;
+        }
+
+        var step = new CreateEntryStep(this, entries.ToArray(), attributeLists.ToArray());
+        return BulkExecution.Run(entries.Length, mode, statuses, ref step);
+    }
+
+    /// <summary>The typed bulk create for slow-path applications (a connection's forward and reverse in one call).</summary>
+    public SaiStatus CreateFlowEntries(ReadOnlySpan<FlowEntryAddress> entries, ReadOnlySpan<FlowState> states, BulkErrorMode mode, Span<SaiStatus> statuses)
+    {
+        if (states.Length != entries.Length)
+        {
+            return SaiStatus.InvalidParameter;
+        }
+
+        var step = new CreateTypedEntryStep(this, entries.ToArray(), states.ToArray());
+        return BulkExecution.Run(entries.Length, mode, statuses, ref step);
+    }
+
+    /// <summary>remove_flow_entries.</summary>
+    public SaiStatus RemoveFlowEntries(ReadOnlySpan<FlowEntryAddress> entries, BulkErrorMode mode, Span<SaiStatus> statuses)
+    {
+        var step = new RemoveEntryStep(this, entries.ToArray());
+        return BulkExecution.Run(entries.Length, mode, statuses, ref step);
+    }
+
+    private SaiStatus ResolveEntry(in FlowEntryAddress entry, out FlowTable table)
+    {
+        var status = ResolveTable(entry.Table, out table);
+        if (status != SaiStatus.Success)
+        {
+            return status;
+        }
+
+        return entry.Key.HasConsistentFamily ? SaiStatus.Success : SaiStatus.InvalidParameter;
+    }
+
+    private readonly struct CreateEntryStep(FlowApi api, FlowEntryAddress[] entries, SaiAttribute[][] lists) : IBulkStep
+    {
+        public SaiStatus Execute(int index) => api.CreateFlowEntry(in entries[index], lists[index] ?? []);
+    }
+
+    private readonly struct CreateTypedEntryStep(FlowApi api, FlowEntryAddress[] entries, FlowState[] states) : IBulkStep
+    {
+        public SaiStatus Execute(int index) => api.CreateFlowEntry(in entries[index], in states[index]);
+    }
+
+    private readonly struct RemoveEntryStep(FlowApi api, FlowEntryAddress[] entries) : IBulkStep
+    {
+        public SaiStatus Execute(int index) => api.RemoveFlowEntry(in entries[index]);
+    }
+
+    /// <summary>Applies one attribute to an entry's current state under the table's writer lock.</summary>
+    private struct AttributeMutator(SaiAttribute attribute, FlowCapabilities capabilities) : IFlowEntryMutator
+    {
+        private byte[]? _vendorMetadata;
+
+        public bool ReplacesVendorMetadata { get; private set; }
+
+        public readonly ReadOnlySpan<byte> VendorMetadata => _vendorMetadata;
+
+        public SaiStatus Mutate(ref FlowState state)
+        {
+            var draft = FlowEntryDraft.From(in state, null);
+            var status = draft.Apply(in attribute, 0, capabilities);
+            if (status == SaiStatus.Success)
+            {
+                status = draft.CheckFamilies();
+            }
+
+            if (status != SaiStatus.Success)
+            {
+                return status;
+            }
+
+            state = draft.ToState();
+            ReplacesVendorMetadata = draft.VendorMetadataSet;
+            _vendorMetadata = draft.VendorMetadata;
+            return SaiStatus.Success;
+        }
+    }
+}
