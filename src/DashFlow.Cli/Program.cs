@@ -1,1 +1,3 @@
-return 0;
+using DashFlow.Cli;
+
+return DashFlowCli.Run(args, Console.Out, Console.Error);

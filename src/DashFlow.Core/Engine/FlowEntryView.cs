@@ -15,7 +15,6 @@ public readonly struct FlowEntryView
         SyncState = record.SyncState;
         IsUnidirectional = (record.Flags & FlowRecordFlags.Unidirectional) != 0;
         IsAged = isAged;
-        LastSeenMs = record.LastSeenMs;
     }
 
     /// <summary>The entry's key (masked by the table's enabled key).</summary>
@@ -38,9 +37,6 @@ public readonly struct FlowEntryView
 
     /// <summary>True when the entry is marked aged, or idle past the table's TTL now.</summary>
     public readonly bool IsAged;
-
-    /// <summary>The last time the data plane hit the entry (or it was created), in clock ms.</summary>
-    public readonly long LastSeenMs;
 }
 
 /// <summary>Receives entries from <see cref="FlowTable.Scan{TVisitor}"/>.</summary>

@@ -6,6 +6,8 @@ namespace DashFlow.Engine;
 public sealed unsafe partial class FlowTable
 {
     private int _sweepCursor;
+    private long _lastSweepMs;
+    private bool _clockJumped; // set for one sweep when the clock moved 2^31 ms or more since the previous one
 
     /// <summary>
     /// Examines up to <paramref name="maxRecords"/> records from where the last sweep stopped and marks the idle ones
@@ -30,6 +32,8 @@ public sealed unsafe partial class FlowTable
             }
 
             long now = Clock.NowMs;
+            _clockJumped = now - _lastSweepMs >= 1L << 31; // 32-bit stamps cannot tell such idle times apart
+            _lastSweepMs = now;
             int marked = 0;
             int steps = Math.Min(maxRecords, limit);
             for (int step = 0; step < steps; step++)
@@ -39,6 +43,7 @@ public sealed unsafe partial class FlowTable
                 marked += MarkIfIdleLocked(i, now);
             }
 
+            _clockJumped = false;
             return marked;
         }
     }
@@ -55,7 +60,7 @@ public sealed unsafe partial class FlowTable
         }
 
         int partner = -1;
-        if ((r.Flags & FlowRecordFlags.Unidirectional) == 0 && !IsNoKey(in r.ReverseKey))
+        if ((r.Flags & FlowRecordFlags.Unidirectional) == 0) // a zero reverse key may name the zero key's entry (D3 masks)
         {
             FlowKey reverse = r.ReverseKey;
             reverse.W5 &= FlowKey.LastWordKeyBits;

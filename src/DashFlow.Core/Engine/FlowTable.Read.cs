@@ -63,9 +63,18 @@ public sealed unsafe partial class FlowTable
     }
 
     /// <summary>
-    /// Copies the rewrite (encaps and overlay) of a hit; false when the entry changed or went away since the hit,
-    /// in which case the caller looks up again.
+    /// Copies the rest of a hit's state (version, meter class, rewrite); false when the entry changed or went away since
+    /// the hit, in which case the caller looks up again.
     /// </summary>
+    public bool TryReadDetails(in FlowHit hit, out FlowHitDetails details)
+    {
+        ref FlowRecord r = ref Record(hit.RecordIndex);
+        details = new FlowHitDetails(r.Version, r.MeterClass, _rewrites.Get(hit.RewriteHandle));
+        LoadLoadBarrier();
+        return Volatile.Read(ref r.Sequence) == hit.Sequence;
+    }
+
+    /// <summary>The rewrite of a hit alone (its handle is on the line the hit read); false when the entry changed since.</summary>
     public bool TryReadRewrite(in FlowHit hit, out FlowRewrite rewrite)
     {
         rewrite = _rewrites.Get(hit.RewriteHandle);
@@ -90,7 +99,7 @@ public sealed unsafe partial class FlowTable
             }
 
             state = ReadStateLocked(record);
-            vendorMetadata = _vendorData.Read(Record(record).VendorHandle).ToArray();
+            vendorMetadata = _vendorData.Read(VendorHandleOf(in Record(record))).ToArray();
             return SaiStatus.Success;
         }
     }
@@ -187,7 +196,14 @@ public sealed unsafe partial class FlowTable
 
                         if (hit.Found)
                         {
-                            r.LastSeenMs = Clock.NowMs; // a benign race: the worst case refreshes a just-reused record
+                            // Refresh on the line just read, and only when the stamp moves, so a hit rarely dirties memory.
+                            // A benign race: the worst case refreshes a record reused a moment ago.
+                            uint now = unchecked((uint)Clock.NowMs);
+                            if (r.LastSeen != now)
+                            {
+                                r.LastSeen = now;
+                            }
+
                             return 1;
                         }
                     }
@@ -215,9 +231,7 @@ public sealed unsafe partial class FlowTable
             ulong entry = bucket[i];
             if (entry != 0 && (entry & 0xFFFF_0000_0000_0000UL) == tag)
             {
-                byte* record = (byte*)(_records + ((uint)entry - 1));
-                Prefetch(record);
-                Prefetch(record + 64);
+                Prefetch(_records + ((uint)entry - 1)); // a hit reads the record's first line only
                 return;
             }
         }

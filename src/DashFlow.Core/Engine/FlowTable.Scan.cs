@@ -77,7 +77,7 @@ public sealed unsafe partial class FlowTable
             }
 
             FlowState state = ExpandState(in copy, in _rewrites.Get(copy.RewriteHandle));
-            var vendor = _vendorData.Read(copy.VendorHandle);
+            var vendor = _vendorData.Read(VendorHandleOf(in copy));
             vendor.CopyTo(vendorScratch);
             int vendorLength = vendor.Length;
             LoadLoadBarrier();

@@ -19,12 +19,11 @@ public sealed unsafe partial class FlowTable
         }
 
         FlowKey masked = _mask.Apply(in key);
-        FlowState stored = state;
-        stored.ReverseKey = _mask.Apply(in state.ReverseKey);
+        FlowKey reverse = _mask.Apply(in state.ReverseKey);
         lock (_writeLock)
         {
             ThrowIfDisposed();
-            return CreateLocked(in masked, in stored, vendorMetadata);
+            return CreateLocked(in masked, in state, in reverse, vendorMetadata);
         }
     }
 
@@ -75,9 +74,9 @@ public sealed unsafe partial class FlowTable
                 return SaiStatus.InvalidParameter;
             }
 
-            state.ReverseKey = _mask.Apply(in state.ReverseKey);
+            FlowKey reverse = _mask.Apply(in state.ReverseKey);
             ref FlowRecord r = ref Record(record);
-            uint vendor = r.VendorHandle;
+            uint vendor = VendorHandleOf(in r);
             uint oldVendor = 0;
             if (mutator.ReplacesVendorMetadata)
             {
@@ -86,14 +85,14 @@ public sealed unsafe partial class FlowTable
             }
 
             var flags = (r.Flags & (FlowRecordFlags.InUse | FlowRecordFlags.Aged)) | UnidirectionalFlag(in state);
-            WriteRecordLocked(record, fresh: false, in masked, in state, vendor, flags, r.LastSeenMs);
+            WriteRecordLocked(record, fresh: false, in masked, in state, in reverse, vendor, flags, r.LastSeen);
             _vendorData.Free(oldVendor);
             _counters.Updated++;
             return SaiStatus.Success;
         }
     }
 
-    private SaiStatus CreateLocked(in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata)
+    private SaiStatus CreateLocked(in FlowKey key, in FlowState state, in FlowKey reverseKey, ReadOnlySpan<byte> vendorMetadata)
     {
         ulong hash = FlowKeyHash.Hash(in key);
         bool reclaimed = false;
@@ -105,24 +104,24 @@ public sealed unsafe partial class FlowTable
                 ref FlowRecord current = ref Record(existing);
                 bool claimsImplicitReverse = (current.Flags & FlowRecordFlags.ImplicitReverse) != 0
                     && !state.IsUnidirectional
-                    && ReverseMatches(in current, in state.ReverseKey);
+                    && ReverseMatches(in current, in reverseKey);
                 if (!claimsImplicitReverse)
                 {
                     _counters.CreateFailed++;
                     return SaiStatus.ItemAlreadyExists;
                 }
 
-                uint oldVendor = current.VendorHandle;
+                uint oldVendor = VendorHandleOf(in current);
                 var flags = FlowRecordFlags.InUse | (current.Flags & FlowRecordFlags.Aged);
-                WriteRecordLocked(existing, fresh: false, in key, in state, _vendorData.Store(vendorMetadata), flags, Clock.NowMs);
+                WriteRecordLocked(existing, fresh: false, in key, in state, in reverseKey, _vendorData.Store(vendorMetadata), flags, Now32);
                 _vendorData.Free(oldVendor);
                 return SaiStatus.Success;
             }
 
             bool createsReverse = !state.IsUnidirectional
-                && !IsNoKey(in state.ReverseKey)
-                && !state.ReverseKey.Equals(key)
-                && FindLocked(in state.ReverseKey, FlowKeyHash.Hash(in state.ReverseKey)) < 0;
+                && !IsNoKey(in reverseKey)
+                && !reverseKey.Equals(key)
+                && FindLocked(in reverseKey, FlowKeyHash.Hash(in reverseKey)) < 0;
             int needed = createsReverse ? 2 : 1;
             long limit = Math.Min(Volatile.Read(ref _maxFlowCount), _capacity);
             if (_count + needed > limit)
@@ -140,18 +139,17 @@ public sealed unsafe partial class FlowTable
                 return SaiStatus.TableFull;
             }
 
-            long now = Clock.NowMs;
-            InsertLocked(in key, hash, in state, _vendorData.Store(vendorMetadata), FlowRecordFlags.InUse | UnidirectionalFlag(in state), now);
+            uint now = Now32;
+            InsertLocked(in key, hash, in state, in reverseKey, _vendorData.Store(vendorMetadata), FlowRecordFlags.InUse | UnidirectionalFlag(in state), now);
             if (createsReverse)
             {
                 var reverse = new FlowState
                 {
                     Version = state.Version,
                     Direction = Opposite(state.Direction),
-                    ReverseKey = key,
                     SyncState = state.SyncState,
                 };
-                InsertLocked(in state.ReverseKey, FlowKeyHash.Hash(in state.ReverseKey), in reverse, 0, FlowRecordFlags.InUse | FlowRecordFlags.ImplicitReverse, now);
+                InsertLocked(in reverseKey, FlowKeyHash.Hash(in reverseKey), in reverse, in key, 0, FlowRecordFlags.InUse | FlowRecordFlags.ImplicitReverse, now);
             }
 
             _counters.Created += needed;
@@ -174,14 +172,19 @@ public sealed unsafe partial class FlowTable
     private static FlowRecordFlags UnidirectionalFlag(in FlowState state) =>
         state.IsUnidirectional ? FlowRecordFlags.Unidirectional : FlowRecordFlags.None;
 
-    private void InsertLocked(in FlowKey key, ulong hash, in FlowState state, uint vendorHandle, FlowRecordFlags flags, long nowMs)
+    private uint Now32 => unchecked((uint)Clock.NowMs);
+
+    private static uint VendorHandleOf(in FlowRecord record) =>
+        (record.Flags & FlowRecordFlags.HasVendorMetadata) != 0 ? record.VendorHandle : 0;
+
+    private void InsertLocked(in FlowKey key, ulong hash, in FlowState state, in FlowKey reverseKey, uint vendorHandle, FlowRecordFlags flags, uint now)
     {
         int record;
         bool fresh;
         if (_freeHead >= 0)
         {
             record = _freeHead;
-            _freeHead = (int)Record(record).Version;
+            _freeHead = (int)Record(record).LastSeen;
             fresh = false;
         }
         else
@@ -190,7 +193,7 @@ public sealed unsafe partial class FlowTable
             fresh = true;
         }
 
-        WriteRecordLocked(record, fresh, in key, in state, vendorHandle, flags, nowMs);
+        WriteRecordLocked(record, fresh, in key, in state, in reverseKey, vendorHandle, flags, now);
         if (fresh)
         {
             Volatile.Write(ref _highWater, record + 1); // scans see a record only once it is fully written
@@ -201,16 +204,24 @@ public sealed unsafe partial class FlowTable
     }
 
     /// <summary>Writes every field of a record inside its seqlock; releases the rewrite it replaces.</summary>
-    private void WriteRecordLocked(int index, bool fresh, in FlowKey key, in FlowState state, uint vendorHandle, FlowRecordFlags flags, long lastSeenMs)
+    private void WriteRecordLocked(int index, bool fresh, in FlowKey key, in FlowState state, in FlowKey reverseKey, uint vendorHandle, FlowRecordFlags flags, uint lastSeen)
     {
         ref FlowRecord r = ref Record(index);
         uint sequence = fresh ? 0 : r.Sequence;
         uint oldRewrite = fresh || (r.Flags & FlowRecordFlags.InUse) == 0 ? 0 : r.RewriteHandle;
         uint newRewrite = _rewrites.Acquire(in state.Rewrite);
-        BeginWrite(ref r, sequence);
+        if (fresh)
+        {
+            r.Sequence = 1; // never published yet: no reader can reach it before the index entry, so no barrier
+        }
+        else
+        {
+            BeginWrite(ref r, sequence);
+        }
+
         r.Key = key;
-        r.ReverseKey = state.ReverseKey;
-        r.Flags = flags;
+        r.ReverseKey = reverseKey;
+        r.Flags = vendorHandle != 0 ? flags | FlowRecordFlags.HasVendorMetadata : flags;
         r.SyncState = state.SyncState;
         r.Direction = state.Direction;
         r.Version = state.Version;
@@ -218,7 +229,7 @@ public sealed unsafe partial class FlowTable
         r.Actions = state.Actions;
         r.RewriteHandle = newRewrite;
         r.VendorHandle = vendorHandle;
-        r.LastSeenMs = lastSeenMs;
+        r.LastSeen = lastSeen;
         EndWrite(ref r, sequence);
         _rewrites.Release(oldRewrite); // after the record stopped naming it, so no reader can copy a reused descriptor
     }
@@ -234,7 +245,9 @@ public sealed unsafe partial class FlowTable
     private void RemoveWithPartnerLocked(int record, ulong hash)
     {
         ref FlowRecord r = ref Record(record);
-        if ((r.Flags & FlowRecordFlags.Unidirectional) == 0 && !IsNoKey(in r.ReverseKey))
+        // An all-zero reverse key is still a key (the zero key exists under partial masks): the pair test below decides,
+        // so removing either side of a pair removes both (D5).
+        if ((r.Flags & FlowRecordFlags.Unidirectional) == 0)
         {
             FlowKey reverse = r.ReverseKey;
             reverse.W5 &= FlowKey.LastWordKeyBits;
@@ -264,13 +277,12 @@ public sealed unsafe partial class FlowTable
         ref FlowRecord r = ref Record(index);
         uint sequence = r.Sequence;
         uint rewrite = r.RewriteHandle;
-        uint vendor = r.VendorHandle;
+        uint vendor = VendorHandleOf(in r);
         bool wasAged = (r.Flags & FlowRecordFlags.Aged) != 0;
         BeginWrite(ref r, sequence);
         r.Flags = FlowRecordFlags.None;
         r.RewriteHandle = 0;
-        r.VendorHandle = 0;
-        r.Version = (uint)_freeHead;
+        r.LastSeen = (uint)_freeHead; // the free-list link stays on line 0, so removal rarely touches line 1
         EndWrite(ref r, sequence);
         _freeHead = index;
         _rewrites.Release(rewrite);

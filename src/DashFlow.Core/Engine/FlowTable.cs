@@ -158,10 +158,12 @@ public sealed unsafe partial class FlowTable : IDisposable
     private static bool IsNoKey(in FlowKey key) =>
         (key.W0 | key.W1 | key.W2 | key.W3 | key.W4 | (key.W5 & FlowKey.LastWordKeyBits)) == 0;
 
+    /// <summary>Idle past the TTL: the wrapping 32-bit difference is exact for idle times under 49 days; a clock that
+    /// jumped further than 2^31 ms since the last sweep makes every entry count as idle (see <see cref="SweepAging"/>).</summary>
     private bool IsExpired(in FlowRecord record, long nowMs)
     {
         uint ttl = Volatile.Read(ref _ttlMs);
-        return ttl != 0 && nowMs - Volatile.Read(ref Unsafe.AsRef(in record.LastSeenMs)) >= ttl;
+        return ttl != 0 && (_clockJumped || unchecked((uint)nowMs - Volatile.Read(ref Unsafe.AsRef(in record.LastSeen))) >= ttl);
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

@@ -20,7 +20,7 @@ internal sealed class RewritePool
 
     private readonly FlowRewrite[]?[] _descriptors;
     private readonly int[]?[] _refCounts;
-    private readonly Dictionary<FlowRewrite, uint> _byValue = [];
+    private readonly Dictionary<FlowRewrite, uint> _byValue = new(RewriteComparer.Instance);
     private readonly Stack<uint> _free = new();
     private uint _next = 1; // handle 0 means "no rewrite"
 
@@ -37,7 +37,7 @@ internal sealed class RewritePool
     /// <summary>Returns the handle for <paramref name="rewrite"/>, interning it, and takes one reference.</summary>
     public uint Acquire(in FlowRewrite rewrite)
     {
-        if (rewrite.IsDefault)
+        if (RewriteComparer.Instance.Equals(rewrite, default))
         {
             return 0;
         }

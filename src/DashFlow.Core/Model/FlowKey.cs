@@ -111,7 +111,18 @@ public struct FlowKey : IEquatable<FlowKey>
     public void SetDstIp(IpAddress dstIp) => SetAddresses(SrcIp, dstIp);
 
     /// <summary>The key with source and destination swapped: the key of the reply direction.</summary>
-    public readonly FlowKey Reversed() => new(EniMac, VnetId, IpProtocol, DstIp, SrcIp, DstPort, SrcPort);
+    public readonly FlowKey Reversed()
+    {
+        // Word-level swap of the layout: addresses trade places, and so do the two ports in the last word.
+        FlowKey reversed;
+        reversed.W0 = W0;
+        reversed.W1 = W3;
+        reversed.W2 = W4;
+        reversed.W3 = W1;
+        reversed.W4 = W2;
+        reversed.W5 = (W5 & 0xFFFF_FFFF_0000_0000UL) | ((W5 & 0xFFFFUL) << 16) | ((W5 >> 16) & 0xFFFFUL);
+        return reversed;
+    }
 
     /// <summary>The address family of the key (D3: both addresses share it).</summary>
     public readonly IpAddressFamily Family => IsV6 ? IpAddressFamily.Ipv6 : IpAddressFamily.Ipv4;

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using DashFlow.Cli.Commands.Bench;
+
+namespace DashFlow.Cli;
+
+/// <summary>Builds the <c>dashflow</c> command tree; each command lives in its own class under Commands/.</summary>
+public static class DashFlowCli
+{
+    /// <summary>Parses and runs one command line; returns the process exit code (see <see cref="ExitCodes"/>).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("DashFlow: the SONiC DASH Flow API for DPUs and SmartSwitches.");
+        var bench = new Command("bench", "Throughput and memory benchmarks (JSON lines with --json).");
+        bench.Subcommands.Add(BenchEngineCommand.Create(output, error));
+        root.Subcommands.Add(bench);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                error.WriteLine($"dashflow: {parseError.Message}");
+            }
+
+            return ExitCodes.Usage;
+        }
+
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+}
