@@ -83,7 +83,7 @@ public static class EngineBenchmark
         long failures = 0;
         for (int i = 0; i < keys.Length; i++)
         {
-            var state = templates[i & (OutboundFlowStates.Destinations - 1)];
+            ref var state = ref templates[i & (OutboundFlowStates.Destinations - 1)];
             state.ReverseKey = keys[i].Reversed();
             if (table.Create(in keys[i], in state) != SaiStatus.Success)
             {

@@ -30,7 +30,8 @@ internal enum FlowRecordFlags : byte
 /// Line 0: [0..45] key, 46 flags and direction, 47 sync state, 48 sequence (seqlock: odd while a writer changes the
 /// record), 52 actions, 56 last-seen time (the low 32 bits of the clock's ms: idle time is their wrapping difference),
 /// 60 rewrite handle. Line 1: [64..111] reverse key, 112 version, 116 meter class, 120 vendor-metadata handle.
-/// A free record keeps the next free index in <see cref="LastSeen"/>.
+/// A free record keeps the next free index in <see cref="RewriteHandle"/> (never in <see cref="LastSeen"/>, which a
+/// lookup racing with the removal may still refresh).
 /// </remarks>
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 internal struct FlowRecord

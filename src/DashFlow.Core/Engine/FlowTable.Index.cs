@@ -86,6 +86,13 @@ public sealed unsafe partial class FlowTable
     /// <summary>Finds the record of a (masked) key; writers only.</summary>
     private int FindLocked(in FlowKey key, ulong hash)
     {
+        ulong* slot = FindSlotLocked(in key, hash);
+        return slot == null ? -1 : (int)(uint)*slot - 1;
+    }
+
+    /// <summary>Finds the index slot of a (masked) key, or null; writers only.</summary>
+    private ulong* FindSlotLocked(in FlowKey key, ulong hash)
+    {
         ulong tag = Tag(hash);
         ulong* bucket = HomeBucket(hash);
         while (true)
@@ -93,20 +100,16 @@ public sealed unsafe partial class FlowTable
             for (int i = 0; i < SlotsPerBucket; i++)
             {
                 ulong entry = bucket[i];
-                if (entry != 0 && (entry & 0xFFFF_0000_0000_0000UL) == tag)
+                if (entry != 0 && (entry & 0xFFFF_0000_0000_0000UL) == tag && KeyMatches(in Record((int)(uint)entry - 1), in key))
                 {
-                    int record = (int)(uint)entry - 1;
-                    if (KeyMatches(in Record(record), in key))
-                    {
-                        return record;
-                    }
+                    return bucket + i;
                 }
             }
 
             ulong link = bucket[SlotsPerBucket];
             if (link == 0)
             {
-                return -1;
+                return null;
             }
 
             bucket = OverflowBucket(link);

@@ -15,6 +15,11 @@ public sealed unsafe partial class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLookup(in FlowKey key, out FlowHit hit)
     {
+        if (_enabledKey == FlowEnabledKey.All && (key.W5 & ~FlowKey.LastWordKeyBits) == 0)
+        {
+            return TryLookupMasked(in key, FlowKeyHash.Hash(in key), out hit); // nothing to zero: skip the copy
+        }
+
         FlowKey masked = _mask.Apply(in key);
         return TryLookupMasked(in masked, FlowKeyHash.Hash(in masked), out hit);
     }

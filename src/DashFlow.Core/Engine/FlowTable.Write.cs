@@ -36,13 +36,13 @@ public sealed unsafe partial class FlowTable
         {
             ThrowIfDisposed();
             ulong hash = FlowKeyHash.Hash(in masked);
-            int record = FindLocked(in masked, hash);
-            if (record < 0)
+            ulong* slot = FindSlotLocked(in masked, hash);
+            if (slot == null)
             {
                 return SaiStatus.ItemNotFound;
             }
 
-            RemoveWithPartnerLocked(record, hash);
+            RemoveWithPartnerLocked((int)(uint)*slot - 1, hash, slot);
             return SaiStatus.Success;
         }
     }
@@ -184,7 +184,7 @@ public sealed unsafe partial class FlowTable
         if (_freeHead >= 0)
         {
             record = _freeHead;
-            _freeHead = (int)Record(record).LastSeen;
+            _freeHead = (int)Record(record).RewriteHandle;
             fresh = false;
         }
         else
@@ -234,15 +234,21 @@ public sealed unsafe partial class FlowTable
         _rewrites.Release(oldRewrite); // after the record stopped naming it, so no reader can copy a reused descriptor
     }
 
+    /// <summary>Makes the odd sequence visible before any field changes. x86 keeps stores in program order (TSO), and
+    /// the JIT does not move stores across a volatile store, so only weaker CPUs need the fence, which would otherwise
+    /// stop one operation's cache misses from overlapping the next one's.</summary>
     private static void BeginWrite(ref FlowRecord record, uint sequence)
     {
         Volatile.Write(ref record.Sequence, sequence + 1);
-        Interlocked.MemoryBarrier(); // the odd sequence is visible before any field changes
+        if (!System.Runtime.Intrinsics.X86.X86Base.IsSupported)
+        {
+            Interlocked.MemoryBarrier();
+        }
     }
 
     private static void EndWrite(ref FlowRecord record, uint sequence) => Volatile.Write(ref record.Sequence, sequence + 2);
 
-    private void RemoveWithPartnerLocked(int record, ulong hash)
+    private void RemoveWithPartnerLocked(int record, ulong hash, ulong* slot = null)
     {
         ref FlowRecord r = ref Record(record);
         // An all-zero reverse key is still a key (the zero key exists under partial masks): the pair test below decides,
@@ -259,7 +265,8 @@ public sealed unsafe partial class FlowTable
             }
         }
 
-        RemoveRecordLocked(record, hash);
+        // Removing the partner zeroes only the partner's slot, so this record's slot is still valid.
+        RemoveRecordLocked(record, hash, slot);
     }
 
     /// <summary>True when the record at <paramref name="partner"/> is bidirectional and names <paramref name="key"/> as its reverse.</summary>
@@ -271,9 +278,17 @@ public sealed unsafe partial class FlowTable
         return (p.Flags & FlowRecordFlags.Unidirectional) == 0 && ReverseMatches(in p, in k);
     }
 
-    private void RemoveRecordLocked(int index, ulong hash)
+    private void RemoveRecordLocked(int index, ulong hash, ulong* slot = null)
     {
-        IndexRemoveLocked(hash, index);
+        if (slot != null)
+        {
+            Volatile.Write(ref *slot, 0UL);
+        }
+        else
+        {
+            IndexRemoveLocked(hash, index);
+        }
+
         ref FlowRecord r = ref Record(index);
         uint sequence = r.Sequence;
         uint rewrite = r.RewriteHandle;
@@ -281,8 +296,9 @@ public sealed unsafe partial class FlowTable
         bool wasAged = (r.Flags & FlowRecordFlags.Aged) != 0;
         BeginWrite(ref r, sequence);
         r.Flags = FlowRecordFlags.None;
-        r.RewriteHandle = 0;
-        r.LastSeen = (uint)_freeHead; // the free-list link stays on line 0, so removal rarely touches line 1
+        // The free-list link stays on line 0 but not in LastSeen: a lookup that matched this record just before the
+        // removal may still store its refresh there, which would corrupt the free list.
+        r.RewriteHandle = (uint)_freeHead;
         EndWrite(ref r, sequence);
         _freeHead = index;
         _rewrites.Release(rewrite);

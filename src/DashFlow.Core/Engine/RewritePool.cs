@@ -11,6 +11,8 @@ namespace DashFlow.Engine;
 /// Writers call <see cref="Acquire"/> and <see cref="Release"/> under the owning table's writer lock. Readers call
 /// <see cref="Get"/> without a lock: a descriptor is immutable while any record holds its handle, and the record's seqlock
 /// tells a reader whether the record (and so the handle) changed while it copied. Chunks are never moved or freed.
+/// The interning index is a chained hash over the descriptor storage itself, compared by reference: a
+/// <c>Dictionary&lt;FlowRewrite, uint&gt;</c> would copy the 250-byte key several times per lookup.
 /// </remarks>
 internal sealed class RewritePool
 {
@@ -19,40 +21,56 @@ internal sealed class RewritePool
     private const int ChunkMask = ChunkSize - 1;
 
     private readonly FlowRewrite[]?[] _descriptors;
-    private readonly int[]?[] _refCounts;
-    private readonly Dictionary<FlowRewrite, uint> _byValue = new(RewriteComparer.Instance);
-    private readonly Stack<uint> _free = new();
-    private uint _next = 1; // handle 0 means "no rewrite"
+    private readonly Slot[]?[] _slots;
+    private uint[] _buckets = new uint[256]; // chain heads: handle, 0 = empty
+    private uint _freeHead;                  // free handles, linked through Slot.Next
+    private uint _next = 1;                  // handle 0 means "no rewrite"
 
     public RewritePool(long maxDescriptors)
     {
         long chunks = (maxDescriptors + ChunkSize) / ChunkSize + 1;
         _descriptors = new FlowRewrite[]?[chunks];
-        _refCounts = new int[]?[chunks];
+        _slots = new Slot[]?[chunks];
     }
 
     /// <summary>Descriptors currently held by at least one flow.</summary>
-    public int Count => _byValue.Count;
+    public int Count { get; private set; }
 
     /// <summary>Returns the handle for <paramref name="rewrite"/>, interning it, and takes one reference.</summary>
     public uint Acquire(in FlowRewrite rewrite)
     {
-        if (RewriteComparer.Instance.Equals(rewrite, default))
+        if (RewriteComparer.IsDefault(in rewrite))
         {
             return 0;
         }
 
-        if (_byValue.TryGetValue(rewrite, out uint handle))
+        uint hash = RewriteComparer.Hash(in rewrite);
+        ref uint head = ref _buckets[hash & (uint)(_buckets.Length - 1)];
+        for (uint h = head; h != 0; h = SlotOf(h).Next)
         {
-            _refCounts[handle >> ChunkShift]![handle & ChunkMask]++;
-            return handle;
+            ref Slot slot = ref SlotOf(h);
+            if (slot.Hash == hash && RewriteComparer.Same(in DescriptorOf(h), in rewrite))
+            {
+                slot.References++;
+                return h;
+            }
         }
 
-        handle = _free.Count > 0 ? _free.Pop() : NewHandle();
-        int chunk = (int)(handle >> ChunkShift);
-        _descriptors[chunk]![handle & ChunkMask] = rewrite;
-        _refCounts[chunk]![handle & ChunkMask] = 1;
-        _byValue.Add(rewrite, handle);
+        uint handle = _freeHead != 0 ? _freeHead : NewHandle();
+        if (handle == _freeHead)
+        {
+            _freeHead = SlotOf(handle).Next;
+        }
+
+        DescriptorOf(handle) = rewrite;
+        ref Slot created = ref SlotOf(handle);
+        created = new Slot { Hash = hash, References = 1, Next = head };
+        head = handle;
+        if (++Count > _buckets.Length)
+        {
+            Rehash(_buckets.Length * 2);
+        }
+
         return handle;
     }
 
@@ -64,12 +82,22 @@ internal sealed class RewritePool
             return;
         }
 
-        int chunk = (int)(handle >> ChunkShift);
-        if (--_refCounts[chunk]![handle & ChunkMask] == 0)
+        ref Slot slot = ref SlotOf(handle);
+        if (--slot.References > 0)
         {
-            _byValue.Remove(_descriptors[chunk]![handle & ChunkMask]);
-            _free.Push(handle);
+            return;
         }
+
+        ref uint link = ref _buckets[slot.Hash & (uint)(_buckets.Length - 1)];
+        while (link != handle)
+        {
+            link = ref SlotOf(link).Next;
+        }
+
+        link = slot.Next;
+        slot.Next = _freeHead;
+        _freeHead = handle;
+        Count--;
     }
 
     /// <summary>The descriptor of a live handle (0 gives the default rewrite).</summary>
@@ -83,17 +111,46 @@ internal sealed class RewritePool
         return ref _descriptors[handle >> ChunkShift]![handle & ChunkMask];
     }
 
+    private ref FlowRewrite DescriptorOf(uint handle) => ref _descriptors[handle >> ChunkShift]![handle & ChunkMask];
+
+    private ref Slot SlotOf(uint handle) => ref _slots[handle >> ChunkShift]![handle & ChunkMask];
+
     private uint NewHandle()
     {
         uint handle = _next++;
         int chunk = (int)(handle >> ChunkShift);
         if (_descriptors[chunk] is null)
         {
-            _refCounts[chunk] = new int[ChunkSize];
+            _slots[chunk] = new Slot[ChunkSize];
             Volatile.Write(ref _descriptors[chunk], new FlowRewrite[ChunkSize]);
         }
 
         return handle;
+    }
+
+    private void Rehash(int bucketCount)
+    {
+        var buckets = new uint[bucketCount];
+        for (uint h = 1; h < _next; h++)
+        {
+            ref Slot slot = ref SlotOf(h);
+            if (slot.References > 0)
+            {
+                ref uint head = ref buckets[slot.Hash & (uint)(bucketCount - 1)];
+                slot.Next = head;
+                head = h;
+            }
+        }
+
+        _buckets = buckets;
+    }
+
+    /// <summary>Writer-side bookkeeping of one descriptor.</summary>
+    private struct Slot
+    {
+        public uint Hash;
+        public int References;
+        public uint Next; // the chain while live, the free list while free
     }
 
     private static class DefaultRewrite
