@@ -31,7 +31,7 @@ public sealed unsafe partial class FlowTable : IDisposable
     private uint _ttlMs;
     private int _count;
     private int _highWater;     // records [0, _highWater) have been initialized at least once
-    private int _freeHead = -1; // free records, linked through FlowRecord.Version
+    private int _freeHead = -1; // free records, linked through FlowRecord.RewriteHandle
     private int _agedCount;     // live entries marked aged
     private bool _disposed;
 
