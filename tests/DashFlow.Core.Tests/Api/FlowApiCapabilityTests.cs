@@ -1,0 +1,69 @@
+using DashFlow.Api;
+using DashFlow.Model;
+
+namespace DashFlow.Core.Tests.Api;
+
+/// <summary>The nine capability attributes, and a partial implementation refusing what it denies.</summary>
+public sealed class FlowApiCapabilityTests
+{
+    [Fact]
+    public void GetSwitchAttribute_NineCapabilities_ReportConfiguration()
+    {
+        var caps = new FlowCapabilities
+        {
+            MaxFlowTableCount = 3,
+            MaxFlowEntryCount = 4096,
+            SupportedEnabledKey = FlowEnabledKey.EniMac | FlowEnabledKey.SrcIp | FlowEnabledKey.DstIp,
+            BulkGetSession = false,
+            UnidirectionalFlowEntry = false,
+            FlowCreate = true,
+            FlowRemove = false,
+            FlowSet = false,
+            FlowGet = true,
+        };
+        using var api = new FlowApi(new FlowApiOptions { Capabilities = caps });
+        var query = SwitchCapabilityAttr.All.Select(c => SaiAttribute.Query(c.Id)).ToArray();
+
+        Assert.Equal(SaiStatus.Success, api.GetSwitchAttribute(query));
+
+        Assert.Equal(9, query.Length);
+        Assert.Equal(3u, query[0].Value.AsU32);
+        Assert.Equal(4096u, query[1].Value.AsU32);
+        Assert.Equal(0x19, query[2].Value.AsS32);
+        Assert.Equal([false, false, true, false, false, true], query[3..].Select(a => a.Value.AsBool).ToArray());
+        Assert.Equal(SaiStatuses.UnknownAttribute(0), api.GetSwitchAttribute([SaiAttribute.Query(SwitchCapabilityAttr.End)]));
+    }
+
+    [Fact]
+    public void PartialImplementation_DeniedOperations_NotSupported()
+    {
+        var caps = new FlowCapabilities { FlowRemove = false, FlowSet = false, UnidirectionalFlowEntry = false, SupportedEnabledKey = FlowEnabledKey.EniMac | FlowEnabledKey.Vni };
+        using var api = new FlowApi(new FlowApiOptions { Capabilities = caps });
+
+        Assert.Equal(SaiStatus.NotSupported, api.CreateFlowTable(out _, DashFlowTestEntry.TableAttributes()));
+        Assert.Equal(SaiStatus.Success, api.CreateFlowTable(out var table, [SaiAttribute.U32(FlowTableAttr.MaxFlowCount, 10), SaiAttribute.S32(FlowTableAttr.DashFlowEnabledKey, 3)]));
+        var address = new FlowEntryAddress(table, DashFlowTestEntry.Key);
+
+        Assert.Equal(SaiStatus.NotSupported, api.CreateFlowEntry(address, [SaiAttribute.Bool(FlowEntryAttr.IsUnidirectionalFlow, true)]));
+        Assert.Equal(SaiStatus.NotSupported, api.CreateFlowEntry(address, new FlowState { IsUnidirectional = true }));
+        Assert.Equal(SaiStatus.Success, api.CreateFlowEntry(address, [SaiAttribute.U32(FlowEntryAttr.Version, 2)]));
+        Assert.Equal(SaiStatus.NotSupported, api.SetFlowEntryAttribute(address, SaiAttribute.U32(FlowEntryAttr.Version, 3)));
+        Assert.Equal(SaiStatus.NotSupported, api.RemoveFlowEntry(address));
+        var statuses = new SaiStatus[1];
+        Assert.Equal(SaiStatus.Failure, api.RemoveFlowEntries([address], BulkErrorMode.IgnoreError, statuses));
+        Assert.Equal(SaiStatus.NotSupported, statuses[0]);
+        Assert.Equal(SaiStatus.Success, api.GetFlowEntry(address, out var state, out _));
+        Assert.Equal(2u, state.Version);
+    }
+
+    [Fact]
+    public void PartialImplementation_NoCreateNoGet_NotSupported()
+    {
+        using var api = new FlowApi(new FlowApiOptions { Capabilities = new FlowCapabilities { FlowCreate = false, FlowGet = false } });
+        var table = DashFlowTestEntry.CreateTable(api);
+        var address = new FlowEntryAddress(table, DashFlowTestEntry.Key);
+
+        Assert.Equal(SaiStatus.NotSupported, api.CreateFlowEntry(address, DashFlowTestEntry.EntryAttributes()));
+        Assert.Equal(SaiStatus.NotSupported, api.GetFlowEntryAttribute(address, [SaiAttribute.Query(FlowEntryAttr.Version)]));
+    }
+}
