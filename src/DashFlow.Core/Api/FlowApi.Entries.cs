@@ -96,13 +96,24 @@ public sealed partial class FlowApi
     /// <summary>get_flow_entry_attribute: fills each requested attribute's value.</summary>
     public SaiStatus GetFlowEntryAttribute(in FlowEntryAddress entry, Span<SaiAttribute> attributes)
     {
-        var status = GetFlowEntry(in entry, out var state, out var vendorMetadata);
+        if (!Capabilities.FlowGet)
+        {
+            return SaiStatus.NotSupported;
+        }
+
+        var status = ResolveEntry(in entry, out var table);
         if (status != SaiStatus.Success)
         {
             return status;
         }
 
-        var key = table(entry).MaskKey(entry.Key);
+        status = table.Get(entry.Key, out var state, out var vendorMetadata);
+        if (status != SaiStatus.Success)
+        {
+            return status;
+        }
+
+        var key = table.MaskKey(entry.Key);
         for (int i = 0; i < attributes.Length; i++)
         {
             status = FlowEntryDraft.Read(in key, in state, vendorMetadata, attributes[i].Id, i, out var value);
@@ -115,8 +126,6 @@ public sealed partial class FlowApi
         }
 
         return SaiStatus.Success;
-
-        FlowTable table(in FlowEntryAddress address) => _tables[address.Table.Value];
     }
 
     /// <summary>The typed form of get: the complete state and vendor metadata.</summary>
