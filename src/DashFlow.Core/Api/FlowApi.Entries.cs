@@ -20,7 +20,7 @@ public sealed partial class FlowApi
             return status;
         }
 
-        var draft = new FlowEntryDraft();
+        var draft = FlowEntryDraft.Empty();
         for (int i = 0; i < attributes.Length; i++)
         {
             if (IsDuplicate(attributes, i))
@@ -36,6 +36,11 @@ public sealed partial class FlowApi
         }
 
         status = draft.CheckFamilies();
+        if (status == SaiStatus.Success)
+        {
+            status = draft.CheckFlowDataKey(table, entry.Key);
+        }
+
         if (status != SaiStatus.Success)
         {
             return status;
@@ -89,7 +94,7 @@ public sealed partial class FlowApi
             return status;
         }
 
-        var mutator = new AttributeMutator(attribute, Capabilities);
+        var mutator = new AttributeMutator(attribute, Capabilities, table, entry.Key);
         return table.Update(entry.Key, ref mutator);
     }
 
@@ -200,7 +205,7 @@ public sealed partial class FlowApi
     }
 
     /// <summary>Applies one attribute to an entry's current state under the table's writer lock.</summary>
-    private struct AttributeMutator(SaiAttribute attribute, FlowCapabilities capabilities) : IFlowEntryMutator
+    private struct AttributeMutator(SaiAttribute attribute, FlowCapabilities capabilities, FlowTable table, FlowKey key) : IFlowEntryMutator
     {
         private byte[]? _vendorMetadata;
 
@@ -215,6 +220,11 @@ public sealed partial class FlowApi
             if (status == SaiStatus.Success)
             {
                 status = draft.CheckFamilies();
+            }
+
+            if (status == SaiStatus.Success)
+            {
+                status = draft.CheckFlowDataKey(table, in key);
             }
 
             if (status != SaiStatus.Success)

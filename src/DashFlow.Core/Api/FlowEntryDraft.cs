@@ -1,5 +1,6 @@
 using DashFlow.Engine;
 using DashFlow.Model;
+using DashFlow.Records;
 
 namespace DashFlow.Api;
 
@@ -20,6 +21,10 @@ internal struct FlowEntryDraft
     public byte[]? VendorMetadata;
     public bool VendorMetadataSet;
 
+    /// <summary>The key carried by the last FLOW_DATA_PB applied, and that attribute's list index (-1: none).</summary>
+    public FlowKey FlowDataKey;
+    private int _flowDataAt;
+
     // The list index that last set each address, so a family conflict names the attribute that made it.
     private int _reverseSrcAt, _reverseDstAt, _u0SipAt, _u0DipAt, _u1SipAt, _u1DipAt, _sipAt, _dipAt, _sipMaskAt, _dipMaskAt;
 
@@ -37,8 +42,12 @@ internal struct FlowEntryDraft
             ReverseSrcPort = key.SrcPort,
             ReverseDstPort = key.DstPort,
             VendorMetadata = vendorMetadata,
+            _flowDataAt = -1,
         };
     }
+
+    /// <summary>An empty draft (every attribute at its SAI default).</summary>
+    public static FlowEntryDraft Empty() => From(default, null);
 
     /// <summary>The state with the reverse key assembled (a zero address takes its partner's family).</summary>
     public readonly FlowState ToState()
@@ -138,11 +147,35 @@ internal struct FlowEntryDraft
             case FlowEntryAttr.IpAddrFamily:
                 return SaiStatuses.InvalidAttribute(index); // READ_ONLY: derived from the key
             case FlowEntryAttr.FlowDataPb:
-                return SaiStatuses.AttrNotImplemented(index);
+                return ApplyFlowData(v, index);
             default:
                 return SaiStatuses.UnknownAttribute(index);
         }
     }
+
+    /// <summary>D8: FLOW_DATA_PB replaces the complete state (and the vendor metadata) with the record's.</summary>
+    private SaiStatus ApplyFlowData(SaiAttributeValue value, int index)
+    {
+        if (value.Kind != SaiValueKind.Bytes
+            || FlowRecordCodec.TryDecode(value.AsBytes.Span, out var key, out var state, out var vendor) != SaiStatus.Success)
+        {
+            return SaiStatuses.InvalidAttrValue(index);
+        }
+
+        this = From(in state, vendor);
+        VendorMetadataSet = true;
+        FlowDataKey = key;
+        _flowDataAt = index;
+        _reverseSrcAt = _reverseDstAt = _u0SipAt = _u0DipAt = _u1SipAt = _u1DipAt = _sipAt = _dipAt = _sipMaskAt = _dipMaskAt = index;
+        return SaiStatus.Success;
+    }
+
+    /// <summary>A FLOW_DATA_PB record must carry the key of the entry it is applied to (compared as the table stores keys):
+    /// INVALID_ATTR_VALUE on that attribute otherwise.</summary>
+    public readonly SaiStatus CheckFlowDataKey(FlowTable table, in FlowKey entryKey) =>
+        _flowDataAt < 0 || table.MaskKey(in FlowDataKey) == table.MaskKey(in entryKey)
+            ? SaiStatus.Success
+            : SaiStatuses.InvalidAttrValue(_flowDataAt);
 
     /// <summary>Checks that each pair of addresses that must share a family does (a zero address fits either).</summary>
     public readonly SaiStatus CheckFamilies()
@@ -197,14 +230,10 @@ internal struct FlowEntryDraft
             FlowEntryAttr.VendorMetadata => SaiAttributeValue.FromBytes(vendorMetadata.ToArray()),
             FlowEntryAttr.IpAddrFamily => SaiAttributeValue.FromS32((int)key.Family),
             FlowEntryAttr.DashFlowSyncState => SaiAttributeValue.FromS32((int)state.SyncState),
+            FlowEntryAttr.FlowDataPb => SaiAttributeValue.FromBytes(FlowRecordCodec.Encode(in key, in state, vendorMetadata)),
             _ => default,
         };
-        if (value.Kind != SaiValueKind.None)
-        {
-            return SaiStatus.Success;
-        }
-
-        return id == FlowEntryAttr.FlowDataPb ? SaiStatuses.AttrNotImplemented(index) : SaiStatuses.UnknownAttribute(index);
+        return value.Kind != SaiValueKind.None ? SaiStatus.Success : SaiStatuses.UnknownAttribute(index);
     }
 
     /// <summary>Checks the enumerated and masked fields of a state given as a value (the typed API's counterpart of <see cref="Apply"/>).</summary>
