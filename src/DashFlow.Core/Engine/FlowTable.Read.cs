@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using DashFlow.Model;
@@ -176,10 +177,10 @@ public sealed unsafe partial class FlowTable
         ulong* bucket = HomeBucket(hash);
         while (true)
         {
-            for (int i = 0; i < SlotsPerBucket; i++)
+            for (uint matches = MatchTags(bucket, tag); matches != 0; matches &= matches - 1)
             {
-                ulong entry = bucket[i];
-                if (entry != 0 && (entry & 0xFFFF_0000_0000_0000UL) == tag)
+                ulong entry = Volatile.Read(ref bucket[BitOperations.TrailingZeroCount(matches)]);
+                if (entry != 0)
                 {
                     int index = (int)(uint)entry - 1;
                     ref FlowRecord r = ref Record(index);
@@ -229,16 +230,11 @@ public sealed unsafe partial class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void PrefetchCandidate(ulong hash)
     {
-        ulong tag = Tag(hash);
         ulong* bucket = HomeBucket(hash);
-        for (int i = 0; i < SlotsPerBucket; i++)
+        uint matches = MatchTags(bucket, Tag(hash));
+        if (matches != 0)
         {
-            ulong entry = bucket[i];
-            if (entry != 0 && (entry & 0xFFFF_0000_0000_0000UL) == tag)
-            {
-                Prefetch(_records + ((uint)entry - 1)); // a hit reads the record's first line only
-                return;
-            }
+            Prefetch(_records + ((uint)bucket[BitOperations.TrailingZeroCount(matches)] - 1)); // a hit reads the record's first line only
         }
     }
 
