@@ -3,7 +3,8 @@ namespace DashFlow.Engine;
 /// <summary>
 /// The aging clock of a flow table, in milliseconds: wall time (monotonic) for a live agent, or a manual clock driven by
 /// packet timestamps (replay) or by tests. A manual clock never goes backwards: a capture whose time steps back slightly
-/// keeps the latest time seen, so idle times are never negative.
+/// keeps the latest time seen, so idle times are never negative. The wall clock is coarse: a background ticker refreshes
+/// it every millisecond, so a data-plane hit reads a field instead of asking the operating system.
 /// </summary>
 public sealed class FlowClock
 {
@@ -14,7 +15,7 @@ public sealed class FlowClock
     private FlowClock(bool manual, long startMs)
     {
         _manual = manual;
-        _origin = Environment.TickCount64;
+        _origin = manual ? 0 : CoarseTicker.NowMs;
         _manualNowMs = startMs;
     }
 
@@ -28,7 +29,7 @@ public sealed class FlowClock
     public bool IsManual => _manual;
 
     /// <summary>The current time in milliseconds.</summary>
-    public long NowMs => _manual ? Volatile.Read(ref _manualNowMs) : Environment.TickCount64 - _origin;
+    public long NowMs => _manual ? Volatile.Read(ref _manualNowMs) : CoarseTicker.NowMs - _origin;
 
     /// <summary>Moves a manual clock forward by <paramref name="milliseconds"/> (negative values are ignored).</summary>
     public void Advance(long milliseconds)
@@ -62,6 +63,34 @@ public sealed class FlowClock
         if (!_manual)
         {
             throw new InvalidOperationException("Only a manual clock can be moved; a wall clock follows the machine.");
+        }
+    }
+}
+
+/// <summary>The process's coarse millisecond clock: one background thread copies the monotonic tick into a field.</summary>
+internal static class CoarseTicker
+{
+    private static long s_nowMs = Environment.TickCount64;
+
+    static CoarseTicker()
+    {
+        var thread = new Thread(Run) { IsBackground = true, Name = "dashflow-clock" };
+        thread.Start();
+    }
+
+    /// <summary>The monotonic tick in ms, at most a few ms old.</summary>
+    public static long NowMs
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get => Volatile.Read(ref s_nowMs);
+    }
+
+    private static void Run()
+    {
+        while (true)
+        {
+            Volatile.Write(ref s_nowMs, Environment.TickCount64);
+            Thread.Sleep(1);
         }
     }
 }

@@ -5,11 +5,11 @@ namespace DashFlow.Engine;
 /// <summary>What a scan shows of an entry before it asks for the complete state: enough to evaluate every filter.</summary>
 public readonly struct FlowEntryView
 {
-    internal FlowEntryView(in FlowRecord record, bool isAged)
+    internal FlowEntryView(in FlowRecord record, in FlowRecordCold cold, bool isAged)
     {
         Key = record.Key;
         Key.W5 &= FlowKey.LastWordKeyBits;
-        Version = record.Version;
+        Version = cold.Version;
         Actions = record.Actions;
         Direction = record.Direction;
         SyncState = record.SyncState;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Model;
 
 namespace DashFlow.Engine;
@@ -7,6 +8,7 @@ namespace DashFlow.Engine;
 /// class with <see cref="FlowTable.TryReadDetails"/>; both check that the entry did not change since this hit.</remarks>
 public readonly struct FlowHit
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal FlowHit(int recordIndex, uint sequence, in FlowRecord record)
     {
         RecordIndex = recordIndex;

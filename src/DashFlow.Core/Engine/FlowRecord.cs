@@ -23,20 +23,20 @@ internal enum FlowRecordFlags : byte
 }
 
 /// <summary>
-/// One flow in the preallocated record array: 128 bytes, two cache lines, no references. A data-plane hit reads and
-/// refreshes the first line only; the second holds what only actions, scans and the control plane need.
+/// The hot half of one flow, in the preallocated hot array: one 64-byte cache line with everything a data-plane hit
+/// reads and refreshes, so lookups walk an array half the size of the whole table. <see cref="FlowRecordCold"/>, at the
+/// same index in the cold array, holds what only scans and the control plane need.
 /// </summary>
 /// <remarks>
-/// Line 0: [0..45] key, 46 flags and direction, 47 sync state, 48 sequence (seqlock: odd while a writer changes the
-/// record), 52 actions, 56 last-seen time (the low 32 bits of the clock's ms: idle time is their wrapping difference),
-/// 60 rewrite handle. Line 1: [64..111] reverse key, 112 version, 116 meter class, 120 vendor-metadata handle.
-/// A free record keeps the next free index in <see cref="RewriteHandle"/> (never in <see cref="LastSeen"/>, which a
-/// lookup racing with the removal may still refresh).
+/// [0..45] key, 46 flags and direction, 47 sync state, 48 sequence (the seqlock of both halves: odd while a writer changes
+/// the record), 52 actions, 56 last-seen time (the low 32 bits of the clock's ms: idle time is their wrapping difference),
+/// 60 rewrite handle. A free record keeps the next free index in <see cref="RewriteHandle"/> (never in
+/// <see cref="LastSeen"/>, which a lookup racing with the removal may still refresh).
 /// </remarks>
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 internal struct FlowRecord
 {
-    public const int Size = 128;
+    public const int Size = 64;
 
     [FieldOffset(0)] public FlowKey Key;
     [FieldOffset(46)] public FlowRecordFlags Flags;
@@ -45,10 +45,6 @@ internal struct FlowRecord
     [FieldOffset(52)] public FlowAction Actions;
     [FieldOffset(56)] public uint LastSeen;
     [FieldOffset(60)] public uint RewriteHandle;
-    [FieldOffset(64)] public FlowKey ReverseKey;
-    [FieldOffset(112)] public uint Version;
-    [FieldOffset(116)] public uint MeterClass;
-    [FieldOffset(120)] public uint VendorHandle;
 
     /// <summary>DASH_DIRECTION, packed into the flags byte.</summary>
     public FlowDirection Direction
@@ -57,4 +53,16 @@ internal struct FlowRecord
         readonly get => (FlowDirection)(((byte)Flags >> 4) & 3);
         set => Flags = (Flags & ~FlowRecordFlags.DirectionMask) | (FlowRecordFlags)(((byte)value & 3) << 4);
     }
+}
+
+/// <summary>The cold half of one flow: [0..47] reverse key, 48 version, 52 meter class, 56 vendor-metadata handle.</summary>
+[StructLayout(LayoutKind.Explicit, Size = Size)]
+internal struct FlowRecordCold
+{
+    public const int Size = 64;
+
+    [FieldOffset(0)] public FlowKey ReverseKey;
+    [FieldOffset(48)] public uint Version;
+    [FieldOffset(52)] public uint MeterClass;
+    [FieldOffset(56)] public uint VendorHandle;
 }

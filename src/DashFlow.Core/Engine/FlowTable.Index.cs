@@ -26,10 +26,10 @@ public sealed unsafe partial class FlowTable
 
     private long IndexBytes => (long)_bucketBlock.Length + (CountOverflowChunks() * OverflowChunkBuckets * 64L);
 
-    private void InitializeIndex(int capacity)
+    private void InitializeIndex(int capacity, bool commit)
     {
         ulong buckets = Math.Max(64UL, System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Ceiling(capacity / (SlotsPerBucket * TargetSlotLoad))));
-        _bucketBlock = new NativeBlock((nuint)(buckets * 64), zeroed: true);
+        _bucketBlock = new NativeBlock((nuint)(buckets * 64), zeroed: true, commit);
         _buckets = (ulong*)_bucketBlock.Pointer;
         _bucketMask = buckets - 1;
         // Worst case every entry lands in overflow buckets; chunks are allocated only when needed.

@@ -75,7 +75,8 @@ public sealed unsafe partial class FlowTable
     public bool TryReadDetails(in FlowHit hit, out FlowHitDetails details)
     {
         ref FlowRecord r = ref Record(hit.RecordIndex);
-        details = new FlowHitDetails(r.Version, r.MeterClass, _rewrites.Get(hit.RewriteHandle));
+        ref FlowRecordCold c = ref Cold(hit.RecordIndex);
+        details = new FlowHitDetails(c.Version, c.MeterClass, _rewrites.Get(hit.RewriteHandle));
         LoadLoadBarrier();
         return Volatile.Read(ref r.Sequence) == hit.Sequence;
     }
@@ -105,7 +106,7 @@ public sealed unsafe partial class FlowTable
             }
 
             state = ReadStateLocked(record);
-            vendorMetadata = _vendorData.Read(VendorHandleOf(in Record(record))).ToArray();
+            vendorMetadata = _vendorData.Read(VendorHandleOf(in Record(record), in Cold(record))).ToArray();
             return SaiStatus.Success;
         }
     }
@@ -127,19 +128,19 @@ public sealed unsafe partial class FlowTable
     private FlowState ReadStateLocked(int index)
     {
         ref FlowRecord r = ref Record(index);
-        return ExpandState(in r, in _rewrites.Get(r.RewriteHandle));
+        return ExpandState(in r, in Cold(index), in _rewrites.Get(r.RewriteHandle));
     }
 
-    private static FlowState ExpandState(in FlowRecord r, in FlowRewrite rewrite)
+    private static FlowState ExpandState(in FlowRecord r, in FlowRecordCold c, in FlowRewrite rewrite)
     {
-        FlowKey reverse = r.ReverseKey;
+        FlowKey reverse = c.ReverseKey;
         reverse.W5 &= FlowKey.LastWordKeyBits;
         return new FlowState
         {
-            Version = r.Version,
+            Version = c.Version,
             Direction = r.Direction,
             Actions = r.Actions,
-            MeterClass = r.MeterClass,
+            MeterClass = c.MeterClass,
             IsUnidirectional = (r.Flags & FlowRecordFlags.Unidirectional) != 0,
             ReverseKey = reverse,
             Rewrite = rewrite,

@@ -42,6 +42,7 @@ public sealed unsafe partial class FlowTable
         where TVisitor : struct, IFlowScanVisitor
     {
         ref FlowRecord r = ref Record(index);
+        ref FlowRecordCold c = ref Cold(index);
         var spinner = default(SpinWait);
         while (true)
         {
@@ -53,6 +54,7 @@ public sealed unsafe partial class FlowTable
             }
 
             FlowRecord copy = r;
+            FlowRecordCold coldCopy = c;
             LoadLoadBarrier();
             if (Volatile.Read(ref r.Sequence) != sequence)
             {
@@ -65,7 +67,7 @@ public sealed unsafe partial class FlowTable
             }
 
             bool aged = (copy.Flags & FlowRecordFlags.Aged) != 0 || (AgingEnabled && IsExpired(in copy, now));
-            var view = new FlowEntryView(in copy, aged);
+            var view = new FlowEntryView(in copy, in coldCopy, aged);
             if (!visitor.Accept(in view))
             {
                 return true;
@@ -76,8 +78,8 @@ public sealed unsafe partial class FlowTable
                 return visitor.Visit(in view, default, default);
             }
 
-            FlowState state = ExpandState(in copy, in _rewrites.Get(copy.RewriteHandle));
-            var vendor = _vendorData.Read(VendorHandleOf(in copy));
+            FlowState state = ExpandState(in copy, in coldCopy, in _rewrites.Get(copy.RewriteHandle));
+            var vendor = _vendorData.Read(VendorHandleOf(in copy, in coldCopy));
             vendor.CopyTo(vendorScratch);
             int vendorLength = vendor.Length;
             LoadLoadBarrier();

@@ -76,7 +76,7 @@ public sealed unsafe partial class FlowTable
 
             FlowKey reverse = _mask.Apply(in state.ReverseKey);
             ref FlowRecord r = ref Record(record);
-            uint vendor = VendorHandleOf(in r);
+            uint vendor = VendorHandleOf(in r, in Cold(record));
             uint oldVendor = 0;
             if (mutator.ReplacesVendorMetadata)
             {
@@ -104,14 +104,14 @@ public sealed unsafe partial class FlowTable
                 ref FlowRecord current = ref Record(existing);
                 bool claimsImplicitReverse = (current.Flags & FlowRecordFlags.ImplicitReverse) != 0
                     && !state.IsUnidirectional
-                    && ReverseMatches(in current, in reverseKey);
+                    && ReverseMatches(in Cold(existing), in reverseKey);
                 if (!claimsImplicitReverse)
                 {
                     _counters.CreateFailed++;
                     return SaiStatus.ItemAlreadyExists;
                 }
 
-                uint oldVendor = VendorHandleOf(in current);
+                uint oldVendor = VendorHandleOf(in current, in Cold(existing));
                 var flags = FlowRecordFlags.InUse | (current.Flags & FlowRecordFlags.Aged);
                 WriteRecordLocked(existing, fresh: false, in key, in state, in reverseKey, _vendorData.Store(vendorMetadata), flags, Now32);
                 _vendorData.Free(oldVendor);
@@ -157,7 +157,7 @@ public sealed unsafe partial class FlowTable
         }
     }
 
-    private static bool ReverseMatches(in FlowRecord record, in FlowKey key) =>
+    private static bool ReverseMatches(in FlowRecordCold record, in FlowKey key) =>
         ((record.ReverseKey.W0 ^ key.W0) | (record.ReverseKey.W1 ^ key.W1) | (record.ReverseKey.W2 ^ key.W2)
         | (record.ReverseKey.W3 ^ key.W3) | (record.ReverseKey.W4 ^ key.W4)
         | ((record.ReverseKey.W5 ^ key.W5) & FlowKey.LastWordKeyBits)) == 0;
@@ -174,8 +174,8 @@ public sealed unsafe partial class FlowTable
 
     private uint Now32 => unchecked((uint)Clock.NowMs);
 
-    private static uint VendorHandleOf(in FlowRecord record) =>
-        (record.Flags & FlowRecordFlags.HasVendorMetadata) != 0 ? record.VendorHandle : 0;
+    private static uint VendorHandleOf(in FlowRecord record, in FlowRecordCold cold) =>
+        (record.Flags & FlowRecordFlags.HasVendorMetadata) != 0 ? cold.VendorHandle : 0;
 
     private void InsertLocked(in FlowKey key, ulong hash, in FlowState state, in FlowKey reverseKey, uint vendorHandle, FlowRecordFlags flags, uint now)
     {
@@ -219,16 +219,17 @@ public sealed unsafe partial class FlowTable
             BeginWrite(ref r, sequence);
         }
 
+        ref FlowRecordCold c = ref Cold(index);
         r.Key = key;
-        r.ReverseKey = reverseKey;
+        c.ReverseKey = reverseKey;
         r.Flags = vendorHandle != 0 ? flags | FlowRecordFlags.HasVendorMetadata : flags;
         r.SyncState = state.SyncState;
         r.Direction = state.Direction;
-        r.Version = state.Version;
-        r.MeterClass = state.MeterClass;
+        c.Version = state.Version;
+        c.MeterClass = state.MeterClass;
         r.Actions = state.Actions;
         r.RewriteHandle = newRewrite;
-        r.VendorHandle = vendorHandle;
+        c.VendorHandle = vendorHandle;
         r.LastSeen = lastSeen;
         EndWrite(ref r, sequence);
         _rewrites.Release(oldRewrite); // after the record stopped naming it, so no reader can copy a reused descriptor
@@ -255,7 +256,7 @@ public sealed unsafe partial class FlowTable
         // so removing either side of a pair removes both (D5).
         if ((r.Flags & FlowRecordFlags.Unidirectional) == 0)
         {
-            FlowKey reverse = r.ReverseKey;
+            FlowKey reverse = Cold(record).ReverseKey;
             reverse.W5 &= FlowKey.LastWordKeyBits;
             ulong partnerHash = FlowKeyHash.Hash(in reverse);
             int partner = FindLocked(in reverse, partnerHash);
@@ -275,7 +276,7 @@ public sealed unsafe partial class FlowTable
         ref FlowRecord p = ref Record(partner);
         FlowKey k = key;
         k.W5 &= FlowKey.LastWordKeyBits;
-        return (p.Flags & FlowRecordFlags.Unidirectional) == 0 && ReverseMatches(in p, in k);
+        return (p.Flags & FlowRecordFlags.Unidirectional) == 0 && ReverseMatches(in Cold(partner), in k);
     }
 
     private void RemoveRecordLocked(int index, ulong hash, ulong* slot = null)
@@ -292,7 +293,7 @@ public sealed unsafe partial class FlowTable
         ref FlowRecord r = ref Record(index);
         uint sequence = r.Sequence;
         uint rewrite = r.RewriteHandle;
-        uint vendor = VendorHandleOf(in r);
+        uint vendor = VendorHandleOf(in r, in Cold(index));
         bool wasAged = (r.Flags & FlowRecordFlags.Aged) != 0;
         BeginWrite(ref r, sequence);
         r.Flags = FlowRecordFlags.None;

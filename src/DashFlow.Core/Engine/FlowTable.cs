@@ -22,7 +22,9 @@ public sealed unsafe partial class FlowTable : IDisposable
     private readonly RewritePool _rewrites;
     private readonly VendorDataPool _vendorData = new();
     private readonly NativeBlock _recordBlock;
+    private readonly NativeBlock _coldBlock;
     private readonly FlowRecord* _records;
+    private readonly FlowRecordCold* _cold;
     private readonly int _capacity;
 
     private FlowKeyMask _mask;
@@ -49,9 +51,11 @@ public sealed unsafe partial class FlowTable : IDisposable
         _ttlMs = options.TtlMs;
         Clock = options.Clock ?? FlowClock.Wall();
         _rewrites = new RewritePool(_capacity);
-        _recordBlock = new NativeBlock((nuint)_capacity * FlowRecord.Size, zeroed: false);
+        _recordBlock = new NativeBlock((nuint)_capacity * FlowRecord.Size, zeroed: false, commit: options.Commit);
         _records = (FlowRecord*)_recordBlock.Pointer;
-        InitializeIndex(_capacity);
+        _coldBlock = new NativeBlock((nuint)_capacity * FlowRecordCold.Size, zeroed: false, commit: options.Commit);
+        _cold = (FlowRecordCold*)_coldBlock.Pointer;
+        InitializeIndex(_capacity, options.Commit);
     }
 
     /// <summary>The aging clock.</summary>
@@ -129,7 +133,7 @@ public sealed unsafe partial class FlowTable : IDisposable
     public FlowKey MaskKey(in FlowKey key) => _mask.Apply(in key);
 
     /// <summary>Bytes of native memory the table holds (records, index and overflow buckets).</summary>
-    public long NativeBytes => (long)_recordBlock.Length + IndexBytes;
+    public long NativeBytes => (long)_recordBlock.Length + (long)_coldBlock.Length + IndexBytes;
 
     /// <summary>Frees the table's native memory. No lookup may run on the table afterwards.</summary>
     public void Dispose()
@@ -143,12 +147,16 @@ public sealed unsafe partial class FlowTable : IDisposable
 
             _disposed = true;
             _recordBlock.Dispose();
+            _coldBlock.Dispose();
             DisposeIndex();
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref FlowRecord Record(int index) => ref _records[index];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref FlowRecordCold Cold(int index) => ref _cold[index];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool KeyMatches(in FlowRecord record, in FlowKey key) =>

@@ -7,8 +7,11 @@ namespace DashFlow.Engine;
 /// <param name="EnabledKey">DASH_FLOW_ENABLED_KEY: the key fields matched; the others are zeroed (D3).</param>
 /// <param name="TtlMs">FLOW_TTL_IN_MILLISECONDS: idle time after which an entry is marked aged (0 = never).</param>
 /// <param name="Clock">The aging clock; a wall clock when null.</param>
+/// <param name="Commit">Map every page of the records and the index at creation, as a DPU's fixed table is, so no insert
+/// pays a page fault; false lets the OS map pages as entries first use them (small footprint for sparse tables).</param>
 public sealed record FlowTableOptions(
     long Capacity,
     FlowEnabledKey EnabledKey = FlowEnabledKey.All,
     uint TtlMs = 0,
-    FlowClock? Clock = null);
+    FlowClock? Clock = null,
+    bool Commit = true);

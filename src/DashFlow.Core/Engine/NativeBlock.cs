@@ -14,9 +14,11 @@ internal sealed unsafe partial class NativeBlock : IDisposable
 
     private void* _raw;
 
-    /// <summary>Allocates <paramref name="bytes"/>, zeroed when asked; untouched pages cost nothing until first use.</summary>
-    public NativeBlock(nuint bytes, bool zeroed)
+    /// <summary>Allocates <paramref name="bytes"/>, zeroed when asked. A committed block is written once now, so the
+    /// operating system maps every page up front and no later write takes a page fault (a flow table is preallocated).</summary>
+    public NativeBlock(nuint bytes, bool zeroed, bool commit = false)
     {
+        zeroed |= commit;
         Length = bytes;
         if (bytes >= HugePage && OperatingSystem.IsLinux())
         {

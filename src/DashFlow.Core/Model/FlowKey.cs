@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace DashFlow.Model;
 
@@ -217,18 +218,34 @@ internal readonly struct FlowKeyMask
     }
 }
 
-/// <summary>The flow key hash: a wyhash-style mix of the six words (the peers use the same function).</summary>
+/// <summary>
+/// The flow key hash. On x86, two independent hardware CRC32C chains over the six words (the instruction DPDK's rte_hash
+/// uses), one for the bucket and one for the tag; elsewhere a wyhash-style multiply mix.
+/// </summary>
 internal static class FlowKeyHash
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Mum(ulong a, ulong b)
     {
-        ulong high = Math.BigMul(a, b, out ulong low);
-        return high ^ low;
+        UInt128 product = Math.BigMul(a, b); // the UInt128 form stays in registers (mulx); the out-parameter form spills
+        return (ulong)(product >> 64) ^ (ulong)product;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Hash(in FlowKey k)
+    {
+        if (Sse42.X64.IsSupported)
+        {
+            ulong w5 = k.W5 & FlowKey.LastWordKeyBits;
+            ulong low = Sse42.X64.Crc32(Sse42.X64.Crc32(Sse42.X64.Crc32(Sse42.X64.Crc32(Sse42.X64.Crc32(Sse42.X64.Crc32(0x9E3779B9UL, k.W0), k.W1), k.W2), k.W3), k.W4), w5);
+            ulong high = Sse42.X64.Crc32(Sse42.X64.Crc32(Sse42.X64.Crc32(Sse42.X64.Crc32(Sse42.X64.Crc32(Sse42.X64.Crc32(0x85EBCA6BUL, w5), k.W4), k.W3), k.W2), k.W1), k.W0);
+            return (high << 32) | low;
+        }
+
+        return MultiplyHash(in k);
+    }
+
+    private static ulong MultiplyHash(in FlowKey k)
     {
         ulong h = Mum(k.W0 ^ 0xa0761d6478bd642f, k.W1 ^ 0xe7037ed1a0b428db)
                 ^ Mum(k.W2 ^ 0x8ebc6af09c88c6e3, k.W3 ^ 0x589965cc75374cc3)
