@@ -16,9 +16,10 @@ public sealed unsafe partial class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLookup(in FlowKey key, out FlowHit hit)
     {
-        if (_enabledKey == FlowEnabledKey.All && (key.W5 & ~FlowKey.LastWordKeyBits) == 0)
+        if (_enabledKey == FlowEnabledKey.All)
         {
-            return TryLookupMasked(in key, FlowKeyHash.Hash(in key), out hit); // nothing to zero: skip the copy
+            // Masking would only clear the two padding bytes, which the hash and the key compare ignore: skip the copy.
+            return TryLookupMasked(in key, FlowKeyHash.Hash(in key), out hit);
         }
 
         FlowKey masked = _mask.Apply(in key);
@@ -38,15 +39,27 @@ public sealed unsafe partial class FlowTable
         }
 
         int found = 0;
+        bool unmasked = _enabledKey == FlowEnabledKey.All; // as in TryLookup: no copy needed
         Span<FlowKey> masked = stackalloc FlowKey[BatchGroup];
         Span<ulong> hashes = stackalloc ulong[BatchGroup];
         for (int start = 0; start < keys.Length; start += BatchGroup)
         {
             int n = Math.Min(BatchGroup, keys.Length - start);
+            scoped ReadOnlySpan<FlowKey> group = keys.Slice(start, n);
+            if (!unmasked)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    masked[i] = _mask.Apply(in group[i]);
+                }
+
+                group = masked[..n];
+            }
+
+            // Stage 1: hash and prefetch every bucket; stage 2: prefetch each candidate record; stage 3: look up.
             for (int i = 0; i < n; i++)
             {
-                masked[i] = _mask.Apply(in keys[start + i]);
-                ulong hash = FlowKeyHash.Hash(in masked[i]);
+                ulong hash = FlowKeyHash.Hash(in group[i]);
                 hashes[i] = hash;
                 Prefetch(HomeBucket(hash));
             }
@@ -58,7 +71,7 @@ public sealed unsafe partial class FlowTable
 
             for (int i = 0; i < n; i++)
             {
-                if (TryLookupMasked(in masked[i], hashes[i], out hits[start + i]))
+                if (TryLookupMasked(in group[i], hashes[i], out hits[start + i]))
                 {
                     found++;
                 }

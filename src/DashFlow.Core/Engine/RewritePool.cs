@@ -111,8 +111,10 @@ internal sealed class RewritePool
         return ref _descriptors[handle >> ChunkShift]![handle & ChunkMask];
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private ref FlowRewrite DescriptorOf(uint handle) => ref _descriptors[handle >> ChunkShift]![handle & ChunkMask];
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private ref Slot SlotOf(uint handle) => ref _slots[handle >> ChunkShift]![handle & ChunkMask];
 
     private uint NewHandle()
