@@ -37,22 +37,24 @@ public sealed partial class FlowApi : IDisposable
     /// <summary>The engine behind a table, for the data plane's lookups and the slow path's fast calls.</summary>
     public bool TryGetTable(FlowTableId id, out FlowTable table) => _tables.TryGetValue(id.Value, out table!);
 
-    /// <summary>Frees every table.</summary>
+    /// <summary>Cancels every bulk get session (each raises its FINISHED), then frees every table. A table whose scan
+    /// did not end within the wait is left to the finalizer-free leak rather than freed under a running scan.</summary>
     public void Dispose()
     {
+        StopSessions(TimeSpan.FromSeconds(10));
         lock (_objectLock)
         {
-            foreach (var table in _tables.Values)
+            foreach (var (id, table) in _tables)
             {
-                table.Dispose();
+                if (!IsTableInUseBySession(new FlowTableId(id)))
+                {
+                    table.Dispose();
+                }
             }
 
             _tables.Clear();
         }
     }
-
-    /// <summary>True while a bulk get session scans the table (no session type exists before the bulk-get work lands).</summary>
-    private static bool IsTableInUseBySession(FlowTableId id) => id.Value == 0;
 
     private ulong NewObjectId(FlowObjectType type) => ObjectIds.Make(type, (ulong)Interlocked.Increment(ref _nextSerial));
 
