@@ -12,6 +12,7 @@ public static class DashFlowCli
         var root = new RootCommand("DashFlow: the SONiC DASH Flow API for DPUs and SmartSwitches.");
         var bench = new Command("bench", "Throughput and memory benchmarks (JSON lines with --json).");
         bench.Subcommands.Add(BenchEngineCommand.Create(output, error));
+        bench.Subcommands.Add(BenchBulkGetCommand.Create(output, error));
         root.Subcommands.Add(bench);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
