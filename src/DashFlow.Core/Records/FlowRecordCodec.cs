@@ -11,8 +11,10 @@ namespace DashFlow.Records;
 /// field and answers with a SAI status; malformed input never throws.
 /// </summary>
 /// <remarks>
-/// Encoding always writes every address and MAC sub-message, so the family of a zero address survives a round trip and
-/// the attribute view and the protobuf view of an entry agree. Scalars at zero are omitted (proto3). The fast path,
+/// Encoding omits what decoding restores exactly: scalars at zero (proto3), the all-zero MAC, the IPv4 address 0.0.0.0
+/// and a zero mask of its address's family. An IPv6 :: is always written, so the family of every zero address survives
+/// a round trip and the attribute view and the protobuf view of an entry agree. The key's eni_mac is always 6 octets.
+/// The fast path,
 /// <see cref="FlowRecordWriter"/>, writes exactly the bytes <c>ToMessage(...).ToByteArray()</c> does, without
 /// allocating.
 /// </remarks>
@@ -167,8 +169,8 @@ public static class FlowRecordCodec
             DstMac = ToMac(rw.Overlay.DstMac),
             Sip = ToIp(rw.Overlay.Sip),
             Dip = ToIp(rw.Overlay.Dip),
-            SipMask = ByteString.CopyFrom(rw.Overlay.SipMask.ToBytes()),
-            DipMask = ByteString.CopyFrom(rw.Overlay.DipMask.ToBytes()),
+            SipMask = ToMask(rw.Overlay.SipMask, rw.Overlay.Sip),
+            DipMask = ToMask(rw.Overlay.DipMask, rw.Overlay.Dip),
             Underlay0Smac = ToMac(rw.Underlay0.Smac),
             Underlay0Dmac = ToMac(rw.Underlay0.Dmac),
             DashFlowSyncState = (uint)state.SyncState,
@@ -178,13 +180,21 @@ public static class FlowRecordCodec
         };
     }
 
-    private static Proto.IpAddress ToIp(IpAddress address) => new()
+    /// <summary>True when a decoder restores the value exactly from an absent field (see the remarks).</summary>
+    internal static bool IsOmitted(IpAddress address) => address.IsZero && !address.IsV6;
+
+    internal static bool IsOmittedMask(IpAddress mask, IpAddress address) => mask.IsZero && mask.IsV6 == address.IsV6;
+
+    private static ByteString ToMask(IpAddress mask, IpAddress address) =>
+        IsOmittedMask(mask, address) ? ByteString.Empty : ByteString.CopyFrom(mask.ToBytes());
+
+    private static Proto.IpAddress? ToIp(IpAddress address) => IsOmitted(address) ? null : new()
     {
         Type = address.IsV6 ? AddressFamilies.ProtoIpv6 : AddressFamilies.ProtoIpv4,
         Address = ByteString.CopyFrom(address.ToBytes()),
     };
 
-    private static Proto.MacAddress ToMac(MacAddress mac) => new() { Address = ByteString.CopyFrom(mac.ToBytes()) };
+    private static Proto.MacAddress? ToMac(MacAddress mac) => mac.IsZero ? null : new() { Address = ByteString.CopyFrom(mac.ToBytes()) };
 
     private static bool TryKey(Proto.SaiDashFlowKey message, out FlowKey key)
     {

@@ -6,8 +6,8 @@ namespace DashFlow.Records;
 
 /// <summary>
 /// Writes a <c>SaiDashFlowEntry</c> straight into a span, with no allocation: the bytes are identical to what the
-/// generated code writes for <see cref="FlowRecordCodec.ToMessage"/> (fields in number order, zero scalars omitted,
-/// minimal varints), so readers cannot tell the two apart.
+/// generated code writes for <see cref="FlowRecordCodec.ToMessage"/> (fields in number order, zero scalars, zero MACs,
+/// 0.0.0.0 and same-family zero masks omitted, minimal varints), so readers cannot tell the two apart.
 /// </summary>
 public static class FlowRecordWriter
 {
@@ -31,7 +31,7 @@ public static class FlowRecordWriter
         WriteKey(destination, ref p, 0x12, in state.ReverseKey);
         destination[p++] = 0x1A;
         int lengthAt = p;
-        p += 2; // the state is 128..16383 bytes long in most cases: two varint bytes, fixed up below
+        p += 2; // room for a two-byte length (the state is under 16384 bytes), fixed up below
         int start = p;
         WriteState(destination, ref p, in key, in state, vendorMetadata);
         int length = p - start;
@@ -88,8 +88,8 @@ public static class FlowRecordWriter
         Mac2(d, ref p, 0x82, overlay.DstMac);   // field 16
         Ip2(d, ref p, 0x8A, overlay.Sip);       // 17
         Ip2(d, ref p, 0x92, overlay.Dip);       // 18
-        Mask(d, ref p, 0x9A, overlay.SipMask);  // 19
-        Mask(d, ref p, 0xA2, overlay.DipMask);  // 20
+        Mask(d, ref p, 0x9A, overlay.SipMask, overlay.Sip);  // 19
+        Mask(d, ref p, 0xA2, overlay.DipMask, overlay.Dip);  // 20
         Mac2(d, ref p, 0xAA, u0.Smac);          // 21
         Mac2(d, ref p, 0xB2, u0.Dmac);          // 22
         if (s.SyncState != 0)
@@ -141,12 +141,22 @@ public static class FlowRecordWriter
 
     private static void Ip(Span<byte> d, ref int p, byte tag, IpAddress address)
     {
+        if (FlowRecordCodec.IsOmitted(address))
+        {
+            return;
+        }
+
         d[p++] = tag;
         IpBody(d, ref p, address);
     }
 
     private static void Ip2(Span<byte> d, ref int p, byte tag, IpAddress address)
     {
+        if (FlowRecordCodec.IsOmitted(address))
+        {
+            return;
+        }
+
         d[p++] = tag;
         d[p++] = 0x01;
         IpBody(d, ref p, address);
@@ -179,12 +189,22 @@ public static class FlowRecordWriter
 
     private static void Mac(Span<byte> d, ref int p, byte tag, MacAddress mac)
     {
+        if (mac.IsZero)
+        {
+            return;
+        }
+
         d[p++] = tag;
         MacBody(d, ref p, mac);
     }
 
     private static void Mac2(Span<byte> d, ref int p, byte tag, MacAddress mac)
     {
+        if (mac.IsZero)
+        {
+            return;
+        }
+
         d[p++] = tag;
         d[p++] = 0x01;
         MacBody(d, ref p, mac);
@@ -199,8 +219,13 @@ public static class FlowRecordWriter
         p += 6;
     }
 
-    private static void Mask(Span<byte> d, ref int p, byte tag, IpAddress mask)
+    private static void Mask(Span<byte> d, ref int p, byte tag, IpAddress mask, IpAddress address)
     {
+        if (FlowRecordCodec.IsOmittedMask(mask, address))
+        {
+            return;
+        }
+
         d[p++] = tag;
         d[p++] = 0x01;
         d[p++] = (byte)mask.ByteLength;

@@ -238,6 +238,50 @@ public sealed class FlowDataPbTests
     }
 
     [Fact]
+    public void RoundTrip_SparseStates_ZeroAddressesKeepTheirFamilyAndBytesMatchGeneratedCode()
+    {
+        var random = new Random(77);
+        var buffer = new byte[FlowRecordWriter.MaxSize(0)];
+        IpAddress Pick() => random.Next(4) switch
+        {
+            0 => IpAddress.AnyV4,
+            1 => IpAddress.AnyV6,
+            2 => RandomFlows.Ip(random, false),
+            _ => RandomFlows.Ip(random, true),
+        };
+        MacAddress PickMac() => random.Next(2) == 0 ? MacAddress.Zero : RandomFlows.Mac(random);
+        int checkedStates = 0;
+        for (int n = 0; n < 3000; n++)
+        {
+            bool v6 = random.Next(2) == 0;
+            var key = RandomFlows.Key(random, v6);
+            var state = new FlowState
+            {
+                IsUnidirectional = true,
+                ReverseKey = random.Next(2) == 0 ? default : RandomFlows.Key(random, random.Next(2) == 0),
+                Rewrite = new FlowRewrite(
+                    new UnderlayEncap(0, Pick(), Pick(), PickMac(), PickMac(), 0),
+                    new UnderlayEncap(0, Pick(), Pick(), PickMac(), PickMac(), 0),
+                    new OverlayRewrite(PickMac(), Pick(), Pick(), Pick(), Pick())),
+            };
+            if (FlowEntryDraft.ValidateState(in state, FlowCapabilities.Full) != SaiStatus.Success)
+            {
+                continue; // two non-zero addresses of different families where one family is required
+            }
+
+            checkedStates++;
+            int length = FlowRecordWriter.Write(in key, in state, [], buffer);
+            byte[] bytes = buffer.AsSpan(0, length).ToArray();
+            Assert.Equal(FlowRecordCodec.ToMessage(in key, in state, []).ToByteArray(), bytes);
+            Assert.Equal(SaiStatus.Success, FlowRecordCodec.TryDecode(bytes, out var decodedKey, out var decoded, out _));
+            Assert.Equal(key, decodedKey);
+            Assert.Equal(state, decoded);
+        }
+
+        Assert.True(checkedStates > 500);
+    }
+
+    [Fact]
     public void Decode_AbsentSubMessages_DefaultsAndFamilyFromPartner()
     {
         var key = new FlowKey(new MacAddress(1), 2, 6, IpAddress.Parse("2001:db8::1"), IpAddress.Parse("2001:db8::2"), 3, 4);
