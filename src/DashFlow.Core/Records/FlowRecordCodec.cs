@@ -47,6 +47,17 @@ public static class FlowRecordCodec
     /// <returns>SUCCESS, or INVALID_PARAMETER for bytes that are not a valid record.</returns>
     public static SaiStatus TryDecode(ReadOnlySpan<byte> data, out FlowKey key, out FlowState state, out byte[] vendorMetadata)
     {
+        if (FlowRecordReader.TryRead(data, out key, out state, out vendorMetadata) is { } status)
+        {
+            return status; // the allocation-free reader understood every byte
+        }
+
+        return TryDecodeWithParser(data, out key, out state, out vendorMetadata);
+    }
+
+    /// <summary>The reference decoder: the generated parser, then <see cref="TryFromMessage"/>.</summary>
+    internal static SaiStatus TryDecodeWithParser(ReadOnlySpan<byte> data, out FlowKey key, out FlowState state, out byte[] vendorMetadata)
+    {
         Proto.SaiDashFlowEntry message;
         try
         {
