@@ -100,12 +100,8 @@ internal sealed class BulkGetEventDispatcher
         var pool = batch.Attributes is null ? _keysOnly : _withState;
         if (pool.Count < MaxPooled)
         {
-            Array.Clear(batch.Events, 0, batch.Count); // drop references (vendor metadata arrays)
-            if (batch.Attributes is not null)
-            {
-                Array.Clear(batch.Attributes, 0, batch.Count * FlowEntryAttributes.Count);
-            }
-
+            // Not cleared: every slot is overwritten before it is delivered again, and the only references a stale slot
+            // keeps are small vendor-metadata arrays.
             batch.Count = 0;
             pool.Enqueue(batch);
         }
