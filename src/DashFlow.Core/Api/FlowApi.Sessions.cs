@@ -294,7 +294,7 @@ public sealed partial class FlowApi
     }
 
     private BulkGetEventDispatcher EnsureDispatcher() =>
-        _dispatcher ??= new BulkGetEventDispatcher(Options.BulkGetEventQueueCapacity) { Callback = _eventCallback };
+        _dispatcher ??= new BulkGetEventDispatcher(Options.BulkGetEventQueueCapacity, Options.BulkGetEventIncludesFlowDataPb) { Callback = _eventCallback };
 
     private SaiStatus ApplySessionAttribute(ref BulkGetSessionConfig config, in SaiAttribute attribute, int index)
     {

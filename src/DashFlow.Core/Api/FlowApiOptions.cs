@@ -25,6 +25,10 @@ public sealed record FlowApiOptions
     /// <summary>Capacity of the bulk-get notification queue, in batches of 128 events; a full queue makes sessions wait.</summary>
     public int BulkGetEventQueueCapacity { get; init; } = 16;
 
+    /// <summary>EVENT-mode notifications carry the 33 readable attributes of an entry; with this set, FLOW_DATA_PB (the
+    /// same data as one protobuf record) is appended as a 34th.</summary>
+    public bool BulkGetEventIncludesFlowDataPb { get; init; }
+
     /// <summary>Sessions that may run at once (INSUFFICIENT_RESOURCES beyond).</summary>
     public int MaxBulkGetSessions { get; init; } = 64;
 }

@@ -8,11 +8,15 @@ namespace DashFlow.Sessions;
 /// <summary>A batch of events of one session, pooled with its attribute storage.</summary>
 internal sealed class EventBatch
 {
-    public EventBatch(int capacity, bool withAttributes)
+    public EventBatch(int capacity, bool withAttributes, bool withFlowData = false)
     {
         Events = new BulkGetSessionEventData[capacity];
-        Attributes = withAttributes ? new SaiAttribute[capacity * FlowEntryAttributes.Count] : null;
+        Stride = FlowEntryAttributes.Count + (withFlowData ? 1 : 0);
+        Attributes = withAttributes ? new SaiAttribute[capacity * Stride] : null;
     }
+
+    /// <summary>Attributes per entry: 33, or 34 with FLOW_DATA_PB.</summary>
+    public int Stride { get; }
 
     public BulkGetSessionId Session { get; set; }
 
@@ -30,8 +34,8 @@ internal sealed class EventBatch
         var attributes = ReadOnlyMemory<SaiAttribute>.Empty;
         if (withState)
         {
-            var storage = Attributes.AsMemory(Count * FlowEntryAttributes.Count, FlowEntryAttributes.Count);
-            FlowEntryAttributes.Fill(Attributes.AsSpan(Count * FlowEntryAttributes.Count, FlowEntryAttributes.Count), in key, in state, vendorMetadata);
+            var storage = Attributes.AsMemory(Count * Stride, Stride);
+            FlowEntryAttributes.Fill(storage.Span, in key, in state, vendorMetadata);
             attributes = storage;
         }
 
@@ -55,8 +59,11 @@ internal sealed class BulkGetEventDispatcher
     private BulkGetSessionEventCallback? _callback;
     private long _callbackFailures;
 
-    public BulkGetEventDispatcher(int capacity)
+    private readonly bool _withFlowData;
+
+    public BulkGetEventDispatcher(int capacity, bool withFlowData)
     {
+        _withFlowData = withFlowData;
         _queue = Channel.CreateBounded<EventBatch>(new BoundedChannelOptions(Math.Max(1, capacity))
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -82,7 +89,7 @@ internal sealed class BulkGetEventDispatcher
         var pool = withState ? _withState : _keysOnly;
         if (!pool.TryDequeue(out var batch))
         {
-            batch = new EventBatch(EntriesPerBatch, withState);
+            batch = new EventBatch(EntriesPerBatch, withState, _withFlowData);
         }
 
         batch.Session = session;

@@ -10,7 +10,8 @@ namespace DashFlow.Sessions;
 /// </summary>
 /// <remarks>
 /// EVENT mode sends every readable attribute of §3.4 except FLOW_DATA_PB (which repeats them as one blob): 33 attributes,
-/// ids 0..28 and 30..33, in that order. EVENT_WITHOUT_FLOW_STATE sends the key with <see cref="AttrCount"/> = 0.
+/// ids 0..28 and 30..33, in that order; <see cref="FlowApiOptions.BulkGetEventIncludesFlowDataPb"/> appends FLOW_DATA_PB
+/// as a 34th. EVENT_WITHOUT_FLOW_STATE sends the key with <see cref="AttrCount"/> = 0.
 /// <see cref="Attributes"/> is only valid during the callback (like SAI's <c>attr</c> pointer): copy what you keep.
 /// </remarks>
 public readonly struct BulkGetSessionEventData

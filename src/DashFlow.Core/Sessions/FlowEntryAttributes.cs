@@ -1,9 +1,11 @@
 using DashFlow.Api;
 using DashFlow.Model;
+using DashFlow.Records;
 
 namespace DashFlow.Sessions;
 
-/// <summary>The attribute list of an EVENT-mode notification: every readable flow-entry attribute but FLOW_DATA_PB.</summary>
+/// <summary>The attribute list of an EVENT-mode notification: every readable flow-entry attribute but FLOW_DATA_PB, then
+/// FLOW_DATA_PB too when the destination has room for it (<see cref="FlowApiOptions.BulkGetEventIncludesFlowDataPb"/>).</summary>
 /// <remarks>The values are those <c>get_flow_entry_attribute</c> returns (FlowEntryDraft.Read), written without the
 /// per-attribute dispatch.</remarks>
 internal static class FlowEntryAttributes
@@ -50,5 +52,9 @@ internal static class FlowEntryAttributes
         d[30] = SaiAttribute.S32(FlowEntryAttr.DashFlowSyncState, (int)s.SyncState);
         d[31] = SaiAttribute.Mac(FlowEntryAttr.Underlay0Smac, u0.Smac);
         d[32] = SaiAttribute.Mac(FlowEntryAttr.Underlay0Dmac, u0.Dmac);
+        if (d.Length > Count)
+        {
+            d[Count] = SaiAttribute.Bytes(FlowEntryAttr.FlowDataPb, FlowRecordCodec.Encode(in key, in s, vendorMetadata));
+        }
     }
 }

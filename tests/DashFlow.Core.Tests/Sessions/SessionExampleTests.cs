@@ -177,4 +177,34 @@ public sealed class SessionExampleTests
         Assert.All(allV6, e => Assert.True(e.Key.IsV6));
         harness.AssertEachFinishedOnce();
     }
+
+    [Theory]
+    [InlineData(false, 33)]
+    [InlineData(true, 34)]
+    public async Task Event_AttributesAgreeWithGet_FlowDataPbOnRequest(bool includeFlowData, int expectedCount)
+    {
+        using var harness = new SessionHarness(new FlowApiOptions { BulkGetEventIncludesFlowDataPb = includeFlowData });
+        var table = harness.CreateTable();
+        var random = new Random(3);
+        for (int i = 0; i < 300; i++)
+        {
+            var key = Records.RandomFlows.Key(random, i % 2 == 0);
+            Assert.Equal(SaiStatus.Success, harness.Api.CreateFlowEntry(new FlowEntryAddress(table, key), Records.RandomFlows.State(random, key.IsV6), Records.RandomFlows.Vendor(random)));
+        }
+
+        var id = harness.Start(BulkGetSessionMode.Event, 0, []);
+        var log = await harness.FinishedAsync(id);
+        Assert.Equal(300, log.Entries.Count);
+        foreach (var (entry, attributes) in log.Entries)
+        {
+            Assert.Equal(expectedCount, attributes.Length);
+            Assert.Equal(attributes.Length, attributes.Select(a => a.Id).Distinct().Count());
+            Assert.Equal(includeFlowData, attributes.Any(a => a.Id == FlowEntryAttr.FlowDataPb));
+            var expected = attributes.Select(a => SaiAttribute.Query(a.Id)).ToArray();
+            Assert.Equal(SaiStatus.Success, harness.Api.GetFlowEntryAttribute(in entry, expected));
+            Assert.Equal(expected, attributes);
+        }
+
+        harness.AssertEachFinishedOnce();
+    }
 }
