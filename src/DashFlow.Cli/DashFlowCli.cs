@@ -1,5 +1,8 @@
 using System.CommandLine;
 using DashFlow.Cli.Commands.Bench;
+using DashFlow.Cli.Commands.Caps;
+using DashFlow.Cli.Commands.Serve;
+using DashFlow.Cli.Commands.Table;
 
 namespace DashFlow.Cli;
 
@@ -14,6 +17,9 @@ public static class DashFlowCli
         bench.Subcommands.Add(BenchEngineCommand.Create(output, error));
         bench.Subcommands.Add(BenchBulkGetCommand.Create(output, error));
         root.Subcommands.Add(bench);
+        root.Subcommands.Add(ServeCommand.Create(output, error));
+        root.Subcommands.Add(CapsCommand.Create(output, error));
+        root.Subcommands.Add(TableCommand.Create(output, error));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

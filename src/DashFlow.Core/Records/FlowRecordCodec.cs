@@ -142,7 +142,8 @@ public static class FlowRecordCodec
         return SaiStatus.Success;
     }
 
-    private static Proto.SaiDashFlowKey ToKeyMessage(in FlowKey key)
+    /// <summary>The protobuf form of a flow key.</summary>
+    public static Proto.SaiDashFlowKey ToKeyMessage(in FlowKey key)
     {
         var message = new Proto.SaiDashFlowKey
         {
@@ -207,7 +208,18 @@ public static class FlowRecordCodec
 
     private static Proto.MacAddress? ToMac(MacAddress mac) => mac.IsZero ? null : new() { Address = ByteString.CopyFrom(mac.ToBytes()) };
 
-    private static bool TryKey(Proto.SaiDashFlowKey message, out FlowKey key)
+    /// <summary>The protobuf form of an address, always present (attribute values need one even for 0.0.0.0).</summary>
+    public static Proto.IpAddress ToIpMessage(IpAddress address) => new()
+    {
+        Type = address.IsV6 ? AddressFamilies.ProtoIpv6 : AddressFamilies.ProtoIpv4,
+        Address = ByteString.CopyFrom(address.ToBytes()),
+    };
+
+    /// <summary>The protobuf form of a MAC address, always present.</summary>
+    public static Proto.MacAddress ToMacMessage(MacAddress mac) => new() { Address = ByteString.CopyFrom(mac.ToBytes()) };
+
+    /// <summary>Reads a protobuf key; false for a wrong MAC or IP length, a wrong type or out-of-range fields.</summary>
+    public static bool TryKey(Proto.SaiDashFlowKey message, out FlowKey key)
     {
         key = default;
         if (message.EniMac.Length != 6 || message.VnetId > ushort.MaxValue || message.IpProto > byte.MaxValue
@@ -240,7 +252,8 @@ public static class FlowRecordCodec
     }
 
     /// <summary>An absent address is 0.0.0.0; a present one needs type 2 with 4 octets or type 10 with 16.</summary>
-    private static bool TryIp(Proto.IpAddress? message, out IpAddress address)
+    /// <summary>Reads a protobuf address (absent = 0.0.0.0); false when type and length disagree.</summary>
+    public static bool TryIp(Proto.IpAddress? message, out IpAddress address)
     {
         address = default;
         if (message is null)
@@ -258,7 +271,8 @@ public static class FlowRecordCodec
     }
 
     /// <summary>An absent MAC is all-zero (the vendor default); a present one has exactly 6 octets.</summary>
-    private static bool TryMac(Proto.MacAddress? message, out MacAddress mac)
+    /// <summary>Reads a protobuf MAC (absent = zero); false unless 6 octets.</summary>
+    public static bool TryMac(Proto.MacAddress? message, out MacAddress mac)
     {
         mac = default;
         if (message is null)

@@ -1,0 +1,68 @@
+using DashFlow.Api;
+using DashFlow.Model;
+using Prometheus;
+
+namespace DashFlow.Server.Hosting;
+
+/// <summary>
+/// The agent's Prometheus metrics: operations and failures by kind, and per-table gauges (flows, aged, counters) read from
+/// the engine at scrape time, so the data path pays nothing for them.
+/// </summary>
+public sealed class AgentMetrics
+{
+    private readonly Counter _operations;
+    private readonly Gauge _flows;
+    private readonly Gauge _aged;
+    private readonly Gauge _tableCounters;
+
+    public AgentMetrics(FlowApi api)
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+        _operations = factory.CreateCounter("dashflow_operations_total", "Flow API calls by operation and SAI status.", "operation", "status");
+        _flows = factory.CreateGauge("dashflow_flows", "Flow entries per table.", "table");
+        _aged = factory.CreateGauge("dashflow_flows_aged", "Entries marked aged per table.", "table");
+        _tableCounters = factory.CreateGauge("dashflow_table_events", "Per-table engine counters.", "table", "event");
+        Registry.AddBeforeCollectCallback(() => Refresh(api));
+    }
+
+    /// <summary>The registry the /metrics endpoint serves.</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Counts one call and passes its status through.</summary>
+    public SaiStatus Count(string operation, SaiStatus status)
+    {
+        _operations.WithLabels(operation, status.Split().Base.Describe()).Inc();
+        return status;
+    }
+
+    /// <summary>Counts every object of a bulk call.</summary>
+    public void CountBulk(string operation, IEnumerable<SaiStatus> statuses)
+    {
+        foreach (var group in statuses.GroupBy(s => s.Split().Base))
+        {
+            _operations.WithLabels(operation, group.Key.Describe()).Inc(group.Count());
+        }
+    }
+
+    private void Refresh(FlowApi api)
+    {
+        foreach (var id in api.FlowTableIds)
+        {
+            if (!api.TryGetTable(id, out var table))
+            {
+                continue;
+            }
+
+            string label = id.ToString();
+            var counters = table.Counters;
+            _flows.WithLabels(label).Set(table.Count);
+            _aged.WithLabels(label).Set(table.AgedCount);
+            _tableCounters.WithLabels(label, "created").Set(counters.Created);
+            _tableCounters.WithLabels(label, "create_failed").Set(counters.CreateFailed);
+            _tableCounters.WithLabels(label, "removed").Set(counters.Removed);
+            _tableCounters.WithLabels(label, "aged").Set(counters.Aged);
+            _tableCounters.WithLabels(label, "table_full").Set(counters.TableFull);
+        }
+    }
+}

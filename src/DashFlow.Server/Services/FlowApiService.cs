@@ -1,0 +1,287 @@
+using DashFlow.Api;
+using DashFlow.Model;
+using DashFlow.Records;
+using DashFlow.Server.Hosting;
+using Grpc.Core;
+using Proto = DashFlow.Protos;
+
+namespace DashFlow.Server.Services;
+
+/// <summary>
+/// The northbound <c>dash.flow.v1.FlowApi</c> service: a thin adapter from the wire to <see cref="FlowApi"/>. Single-object
+/// calls raise the mapped gRPC status (the SAI value in the <c>sai-status</c> trailer); bulk calls return every status.
+/// </summary>
+public sealed class FlowApiService(FlowApi api, AgentLimits limits, AgentMetrics metrics) : Proto.FlowApi.FlowApiBase
+{
+    public override Task<Proto.ObjectId> CreateFlowTable(Proto.ObjectCreateRequest request, ServerCallContext context)
+    {
+        var attributes = Read(request.Attributes, "create_flow_table");
+        var status = metrics.Count("create_flow_table", api.CreateFlowTable(out var id, attributes));
+        SaiStatusMapping.ThrowIfFailed(status, "create_flow_table");
+        return Task.FromResult(new Proto.ObjectId { Oid = id.Value });
+    }
+
+    public override Task<Proto.Empty> RemoveFlowTable(Proto.ObjectId request, ServerCallContext context)
+    {
+        var status = metrics.Count("remove_flow_table", api.RemoveFlowTable(new FlowTableId(request.Oid)));
+        SaiStatusMapping.ThrowIfFailed(status, "remove_flow_table");
+        return Task.FromResult(new Proto.Empty());
+    }
+
+    public override Task<Proto.Empty> SetFlowTableAttribute(Proto.ObjectSetRequest request, ServerCallContext context)
+    {
+        var attribute = ReadOne(request.Attribute, "set_flow_table_attribute");
+        var status = metrics.Count("set_flow_table_attribute", api.SetFlowTableAttribute(new FlowTableId(request.Oid), in attribute));
+        SaiStatusMapping.ThrowIfFailed(status, "set_flow_table_attribute");
+        return Task.FromResult(new Proto.Empty());
+    }
+
+    public override Task<Proto.AttributesReply> GetFlowTableAttribute(Proto.ObjectGetRequest request, ServerCallContext context)
+    {
+        var attributes = Queries(request.Ids);
+        var status = metrics.Count("get_flow_table_attribute", api.GetFlowTableAttribute(new FlowTableId(request.Oid), attributes));
+        SaiStatusMapping.ThrowIfFailed(status, "get_flow_table_attribute");
+        return Task.FromResult(Reply(attributes));
+    }
+
+    public override Task<Proto.BulkObjectCreateReply> CreateFlowTables(Proto.BulkObjectCreateRequest request, ServerCallContext context)
+    {
+        limits.CheckBulk(request.Objects.Count, "create_flow_tables");
+        var lists = request.Objects.Select(o => Read(o.Attributes, "create_flow_tables")).ToArray();
+        var ids = new FlowTableId[lists.Length];
+        var statuses = new SaiStatus[lists.Length];
+        var status = api.CreateFlowTables(lists, ErrorMode(request.ErrorMode), ids, statuses);
+        var reply = new Proto.BulkObjectCreateReply { Status = (int)status };
+        reply.Statuses.AddRange(statuses.Select(s => (int)s));
+        reply.Oids.AddRange(ids.Select(id => id.Value));
+        return Task.FromResult(reply);
+    }
+
+    public override Task<Proto.BulkStatusReply> RemoveFlowTables(Proto.BulkObjectRemoveRequest request, ServerCallContext context)
+    {
+        limits.CheckBulk(request.Oids.Count, "remove_flow_tables");
+        var statuses = new SaiStatus[request.Oids.Count];
+        var status = api.RemoveFlowTables(request.Oids.Select(o => new FlowTableId(o)).ToArray(), ErrorMode(request.ErrorMode), statuses);
+        return Task.FromResult(BulkReply(status, statuses));
+    }
+
+    public override Task<Proto.Empty> CreateFlowEntry(Proto.FlowEntryCreateRequest request, ServerCallContext context)
+    {
+        var address = Address(request.Entry, "create_flow_entry");
+        var attributes = Read(request.Attributes, "create_flow_entry");
+        var status = metrics.Count("create_flow_entry", api.CreateFlowEntry(in address, attributes));
+        SaiStatusMapping.ThrowIfFailed(status, "create_flow_entry");
+        return Task.FromResult(new Proto.Empty());
+    }
+
+    public override Task<Proto.Empty> RemoveFlowEntry(Proto.FlowEntryRequest request, ServerCallContext context)
+    {
+        var address = Address(request.Entry, "remove_flow_entry");
+        var status = metrics.Count("remove_flow_entry", api.RemoveFlowEntry(in address));
+        SaiStatusMapping.ThrowIfFailed(status, "remove_flow_entry");
+        return Task.FromResult(new Proto.Empty());
+    }
+
+    public override Task<Proto.Empty> SetFlowEntryAttribute(Proto.FlowEntrySetRequest request, ServerCallContext context)
+    {
+        var address = Address(request.Entry, "set_flow_entry_attribute");
+        var attribute = ReadOne(request.Attribute, "set_flow_entry_attribute");
+        var status = metrics.Count("set_flow_entry_attribute", api.SetFlowEntryAttribute(in address, in attribute));
+        SaiStatusMapping.ThrowIfFailed(status, "set_flow_entry_attribute");
+        return Task.FromResult(new Proto.Empty());
+    }
+
+    public override Task<Proto.AttributesReply> GetFlowEntryAttribute(Proto.FlowEntryGetRequest request, ServerCallContext context)
+    {
+        var address = Address(request.Entry, "get_flow_entry_attribute");
+        var attributes = Queries(request.Ids);
+        var status = metrics.Count("get_flow_entry_attribute", api.GetFlowEntryAttribute(in address, attributes));
+        SaiStatusMapping.ThrowIfFailed(status, "get_flow_entry_attribute");
+        return Task.FromResult(Reply(attributes));
+    }
+
+    public override Task<Proto.BulkStatusReply> CreateFlowEntries(Proto.FlowEntriesCreateRequest request, ServerCallContext context)
+    {
+        limits.CheckBulk(request.Entries.Count, "create_flow_entries");
+        int count = request.Entries.Count;
+        var statuses = new SaiStatus[count];
+        var addresses = new FlowEntryAddress[count];
+        var lists = new SaiAttribute[count][];
+        var refused = new SaiStatus[count];
+        for (int i = 0; i < count; i++)
+        {
+            // An entry whose wire form is malformed is refused on its own; the others follow the error mode.
+            refused[i] = AttributeConverter.TryAddress(request.Entries[i].Entry, out addresses[i]);
+            if (refused[i] == SaiStatus.Success)
+            {
+                refused[i] = AttributeConverter.TryFromMessages(request.Entries[i].Attributes, out lists[i]);
+            }
+
+            lists[i] ??= [];
+        }
+
+        var status = RunWithRefusals(refused, ErrorMode(request.ErrorMode), statuses, i => api.CreateFlowEntry(in addresses[i], lists[i]));
+        metrics.CountBulk("create_flow_entries", statuses);
+        return Task.FromResult(BulkReply(status, statuses));
+    }
+
+    public override Task<Proto.BulkStatusReply> RemoveFlowEntries(Proto.FlowEntriesRemoveRequest request, ServerCallContext context)
+    {
+        limits.CheckBulk(request.Entries.Count, "remove_flow_entries");
+        int count = request.Entries.Count;
+        var statuses = new SaiStatus[count];
+        var addresses = new FlowEntryAddress[count];
+        var refused = new SaiStatus[count];
+        for (int i = 0; i < count; i++)
+        {
+            refused[i] = AttributeConverter.TryAddress(request.Entries[i], out addresses[i]);
+        }
+
+        var status = RunWithRefusals(refused, ErrorMode(request.ErrorMode), statuses, i => api.RemoveFlowEntry(in addresses[i]));
+        metrics.CountBulk("remove_flow_entries", statuses);
+        return Task.FromResult(BulkReply(status, statuses));
+    }
+
+    public override Task<Proto.BulkStatusReply> CreateFlowRecords(Proto.FlowRecordsCreateRequest request, ServerCallContext context)
+    {
+        limits.CheckBulk(request.Records.Count, "create_flow_records");
+        int count = request.Records.Count;
+        var statuses = new SaiStatus[count];
+        var table = new FlowTableId(request.FlowTableId);
+        var mode = ErrorMode(request.ErrorMode);
+        bool failed = false;
+        for (int i = 0; i < count; i++)
+        {
+            if (failed && mode == BulkErrorMode.StopOnError)
+            {
+                statuses[i] = SaiStatus.NotExecuted;
+                continue;
+            }
+
+            var status = FlowRecordCodec.TryFromMessage(request.Records[i], out var key, out var state, out var vendor);
+            if (status == SaiStatus.Success)
+            {
+                status = api.CreateFlowEntry(new FlowEntryAddress(table, key), in state, vendor);
+            }
+
+            statuses[i] = status;
+            failed |= status != SaiStatus.Success;
+        }
+
+        metrics.CountBulk("create_flow_records", statuses);
+        return Task.FromResult(BulkReply(failed ? SaiStatus.Failure : SaiStatus.Success, statuses));
+    }
+
+    public override Task<Proto.CapabilitiesReply> GetCapabilities(Proto.Empty request, ServerCallContext context)
+    {
+        var attributes = SwitchCapabilityAttr.All.Select(c => SaiAttribute.Query(c.Id)).ToArray();
+        SaiStatusMapping.ThrowIfFailed(api.GetSwitchAttribute(attributes), "get_switch_attribute");
+        var reply = new Proto.CapabilitiesReply();
+        for (int i = 0; i < attributes.Length; i++)
+        {
+            reply.Capabilities.Add(new Proto.Capability
+            {
+                Id = attributes[i].Id,
+                Name = SwitchCapabilityAttr.All[i].Name,
+                Value = AttributeConverter.ToMessage(in attributes[i]),
+            });
+        }
+
+        return Task.FromResult(reply);
+    }
+
+    public override Task<Proto.FlowTableList> ListFlowTables(Proto.Empty request, ServerCallContext context)
+    {
+        var reply = new Proto.FlowTableList();
+        foreach (var id in api.FlowTableIds)
+        {
+            if (!api.TryGetTable(id, out var table))
+            {
+                continue; // removed meanwhile
+            }
+
+            var counters = table.Counters;
+            reply.Tables.Add(new Proto.FlowTableInfo
+            {
+                Oid = id.Value,
+                MaxFlowCount = (uint)table.MaxFlowCount,
+                EnabledKey = (int)table.EnabledKey,
+                TtlMs = table.TtlMs,
+                Flows = (ulong)table.Count,
+                Aged = (ulong)table.AgedCount,
+                Created = (ulong)counters.Created,
+                CreateFailed = (ulong)counters.CreateFailed,
+                Removed = (ulong)counters.Removed,
+                TableFull = (ulong)counters.TableFull,
+            });
+        }
+
+        return Task.FromResult(reply);
+    }
+
+    /// <summary>Runs each object alone, honouring objects already refused on the wire and the error mode.</summary>
+    private static SaiStatus RunWithRefusals(SaiStatus[] refused, BulkErrorMode mode, SaiStatus[] statuses, Func<int, SaiStatus> runOne)
+    {
+        bool failed = false;
+        for (int i = 0; i < refused.Length; i++)
+        {
+            if (failed && mode == BulkErrorMode.StopOnError)
+            {
+                statuses[i] = SaiStatus.NotExecuted;
+                continue;
+            }
+
+            statuses[i] = refused[i] != SaiStatus.Success ? refused[i] : runOne(i);
+
+            failed |= statuses[i] != SaiStatus.Success;
+        }
+
+        return failed ? SaiStatus.Failure : SaiStatus.Success;
+    }
+
+    private static SaiAttribute[] Read(IReadOnlyList<Proto.SaiAttribute> messages, string operation)
+    {
+        SaiStatusMapping.ThrowIfFailed(AttributeConverter.TryFromMessages(messages, out var attributes), operation);
+        return attributes;
+    }
+
+    private static SaiAttribute ReadOne(Proto.SaiAttribute? message, string operation)
+    {
+        if (message is null)
+        {
+            throw SaiStatusMapping.ToException(SaiStatus.InvalidParameter, $"{operation} (no attribute given)");
+        }
+
+        SaiStatusMapping.ThrowIfFailed(AttributeConverter.TryFromMessage(message, 0, out var attribute), operation);
+        return attribute;
+    }
+
+    private static FlowEntryAddress Address(Proto.FlowEntryAddress? message, string operation)
+    {
+        SaiStatusMapping.ThrowIfFailed(AttributeConverter.TryAddress(message, out var address), $"{operation} (entry key)");
+        return address;
+    }
+
+    private static SaiAttribute[] Queries(IReadOnlyList<uint> ids) => [.. ids.Select(SaiAttribute.Query)];
+
+    private static Proto.AttributesReply Reply(SaiAttribute[] attributes)
+    {
+        var reply = new Proto.AttributesReply();
+        reply.Attributes.AddRange(attributes.Select(a => AttributeConverter.ToMessage(in a)));
+        return reply;
+    }
+
+    private static Proto.BulkStatusReply BulkReply(SaiStatus status, SaiStatus[] statuses)
+    {
+        var reply = new Proto.BulkStatusReply { Status = (int)status };
+        reply.Statuses.AddRange(statuses.Select(s => (int)s));
+        return reply;
+    }
+
+    private static BulkErrorMode ErrorMode(uint mode) => mode switch
+    {
+        0 => BulkErrorMode.StopOnError,
+        1 => BulkErrorMode.IgnoreError,
+        _ => throw SaiStatusMapping.ToException(SaiStatus.InvalidParameter, $"error_mode {mode} (0 STOP_ON_ERROR or 1 IGNORE_ERROR)"),
+    };
+}
