@@ -52,7 +52,11 @@ public sealed class Agent : IAsyncDisposable
             throw new ArgumentException($"--metrics: {error}", nameof(options));
         }
 
-        var api = new FlowApi(new FlowApiOptions { Capabilities = options.Capabilities });
+        var api = new FlowApi(new FlowApiOptions
+        {
+            Capabilities = options.Capabilities,
+            RecordSinkFactory = GrpcRecordSink.Factory(options.BulkGetDeadline),
+        });
         var builder = WebApplication.CreateSlimBuilder();
         ConfigureLogging(builder.Logging, options);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -66,6 +70,8 @@ public sealed class Agent : IAsyncDisposable
         builder.Services.AddSingleton(api);
         builder.Services.AddSingleton(options.Limits);
         builder.Services.AddSingleton<AgentMetrics>();
+        builder.Services.AddSingleton<BulkGetEventHub>();
+        builder.Services.AddSingleton<IFlowBatchConsumer>(options.ReceiverConsumer ?? new TableApplyingConsumer(api));
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
@@ -76,6 +82,7 @@ public sealed class Agent : IAsyncDisposable
 
         var app = builder.Build();
         app.MapGrpcService<FlowApiService>();
+        app.MapGrpcService<FlowReceiverService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         var metrics = app.Services.GetRequiredService<AgentMetrics>();

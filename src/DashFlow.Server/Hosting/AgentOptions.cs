@@ -21,6 +21,13 @@ public sealed record AgentOptions
     /// <summary>Message and bulk bounds.</summary>
     public AgentLimits Limits { get; init; } = new();
 
+    /// <summary>How long a GRPC-mode session may stream into its receiver (SONiC's bulk-sync timeout is 120 s).</summary>
+    public TimeSpan BulkGetDeadline { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>What the receiver service does with records; by default they are applied to the agent's table.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DashFlow.Server.Services.IFlowBatchConsumer? ReceiverConsumer { get; init; }
+
     /// <summary>The Flow API's capabilities (a partial implementation turns features off).</summary>
     public FlowCapabilities Capabilities { get; init; } = FlowCapabilities.Full;
 

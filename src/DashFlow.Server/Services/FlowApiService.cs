@@ -11,7 +11,7 @@ namespace DashFlow.Server.Services;
 /// The northbound <c>dash.flow.v1.FlowApi</c> service: a thin adapter from the wire to <see cref="FlowApi"/>. Single-object
 /// calls raise the mapped gRPC status (the SAI value in the <c>sai-status</c> trailer); bulk calls return every status.
 /// </summary>
-public sealed class FlowApiService(FlowApi api, AgentLimits limits, AgentMetrics metrics) : Proto.FlowApi.FlowApiBase
+public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, AgentMetrics metrics, BulkGetEventHub events) : Proto.FlowApi.FlowApiBase
 {
     public override Task<Proto.ObjectId> CreateFlowTable(Proto.ObjectCreateRequest request, ServerCallContext context)
     {

@@ -1,0 +1,38 @@
+using DashFlow.Model;
+using Grpc.Core;
+using Proto = DashFlow.Protos;
+
+namespace DashFlow.Server.Services;
+
+/// <summary>The FlowReceiver service: reads a GRPC-mode session's batches and hands them to the consumer; the stream ends
+/// with the session's completion and is answered with a summary.</summary>
+public sealed class FlowReceiverService(IFlowBatchConsumer consumer) : Proto.FlowReceiver.FlowReceiverBase
+{
+    public override async Task<Proto.ReceiveSummary> Receive(IAsyncStreamReader<Proto.FlowBatch> requestStream, ServerCallContext context)
+    {
+        ulong received = 0, applied = 0, session = 0;
+        Proto.BulkGetCompletion? completion = null;
+        await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+        {
+            session = batch.SessionId;
+            received += (ulong)batch.Entries.Count;
+            if (batch.Entries.Count > 0)
+            {
+                applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, batch.Entries, context.CancellationToken).ConfigureAwait(false);
+            }
+
+            if (batch.Completion is not null)
+            {
+                completion = batch.Completion;
+            }
+        }
+
+        await consumer.CompleteAsync(session, completion, context.CancellationToken).ConfigureAwait(false);
+        return new Proto.ReceiveSummary
+        {
+            EntriesReceived = received,
+            EntriesApplied = applied,
+            Status = completion is null ? (int)SaiStatus.Failure : completion.Status,
+        };
+    }
+}

@@ -1,0 +1,14 @@
+using Proto = DashFlow.Protos;
+
+namespace DashFlow.Server.Services;
+
+/// <summary>What the receiver service does with the records a GRPC-mode session sends: apply them to a local table, write
+/// them to a file, or hand them to an application (the HA standby later).</summary>
+public interface IFlowBatchConsumer
+{
+    /// <summary>Takes one batch; returns how many records were applied.</summary>
+    ValueTask<int> ConsumeAsync(ulong sessionId, IReadOnlyList<Proto.SaiDashFlowEntry> entries, CancellationToken cancellationToken);
+
+    /// <summary>The session's completion arrived (or the stream ended without one: <paramref name="completion"/> is null).</summary>
+    ValueTask CompleteAsync(ulong sessionId, Proto.BulkGetCompletion? completion, CancellationToken cancellationToken);
+}
