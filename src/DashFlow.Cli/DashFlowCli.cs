@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DashFlow.Cli.Commands.Bench;
 using DashFlow.Cli.Commands.Caps;
+using DashFlow.Cli.Commands.Flow;
 using DashFlow.Cli.Commands.Serve;
 using DashFlow.Cli.Commands.Table;
 
@@ -20,6 +21,7 @@ public static class DashFlowCli
         root.Subcommands.Add(ServeCommand.Create(output, error));
         root.Subcommands.Add(CapsCommand.Create(output, error));
         root.Subcommands.Add(TableCommand.Create(output, error));
+        root.Subcommands.Add(FlowCommand.Create(output, error));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
