@@ -2,7 +2,9 @@ using System.CommandLine;
 using DashFlow.Cli.Commands.Bench;
 using DashFlow.Cli.Commands.Caps;
 using DashFlow.Cli.Commands.Flow;
+using DashFlow.Cli.Commands.Receive;
 using DashFlow.Cli.Commands.Serve;
+using DashFlow.Cli.Commands.Session;
 using DashFlow.Cli.Commands.Table;
 
 namespace DashFlow.Cli;
@@ -22,6 +24,8 @@ public static class DashFlowCli
         root.Subcommands.Add(CapsCommand.Create(output, error));
         root.Subcommands.Add(TableCommand.Create(output, error));
         root.Subcommands.Add(FlowCommand.Create(output, error));
+        root.Subcommands.Add(ReceiveCommand.Create(output, error));
+        root.Subcommands.Add(SessionCommand.Create(output, error));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

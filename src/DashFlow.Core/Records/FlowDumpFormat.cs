@@ -13,6 +13,14 @@ namespace DashFlow.Records;
 /// </summary>
 public static class FlowDumpFormat
 {
+    /// <summary>One line for a complete entry: every readable attribute but FLOW_DATA_PB, in ordinal order.</summary>
+    public static string ToLine(in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata)
+    {
+        var attributes = new SaiAttribute[Sessions.FlowEntryAttributes.Count];
+        Sessions.FlowEntryAttributes.Fill(attributes, in key, in state, vendorMetadata);
+        return ToLine(in key, attributes);
+    }
+
     /// <summary>One line (without the newline) for an entry's key and attributes.</summary>
     public static string ToLine(in FlowKey key, IEnumerable<SaiAttribute> attributes)
     {

@@ -1,0 +1,72 @@
+using System.IO.Compression;
+using DashFlow.Model;
+using DashFlow.Records;
+using Proto = DashFlow.Protos;
+
+namespace DashFlow.Server.Services;
+
+/// <summary>
+/// A receiver that writes what GRPC-mode sessions send to a SONiC flow-dump file (JSON Lines, gzip when the name ends in
+/// .gz): <c>dashflow receive</c>. Streams may arrive concurrently; lines are written under a lock.
+/// </summary>
+public sealed class FlowDumpConsumer : IFlowBatchConsumer, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly StreamWriter _writer;
+    private long _written;
+
+    public FlowDumpConsumer(string path)
+    {
+        var file = File.Create(path);
+        Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.Fastest) : file;
+        _writer = new StreamWriter(stream);
+    }
+
+    /// <summary>Flows written so far.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Completes with each session's completion summary.</summary>
+    public event Action<ulong, Proto.BulkGetCompletion?>? SessionCompleted;
+
+    public ValueTask<int> ConsumeAsync(ulong sessionId, IReadOnlyList<Proto.SaiDashFlowEntry> entries, CancellationToken cancellationToken)
+    {
+        var lines = new List<string>(entries.Count);
+        foreach (var entry in entries)
+        {
+            if (FlowRecordCodec.TryFromMessage(entry, out var key, out var state, out var vendor) == SaiStatus.Success)
+            {
+                lines.Add(FlowDumpFormat.ToLine(in key, in state, vendor));
+            }
+        }
+
+        lock (_lock)
+        {
+            foreach (string line in lines)
+            {
+                _writer.WriteLine(line);
+            }
+        }
+
+        Interlocked.Add(ref _written, lines.Count);
+        return ValueTask.FromResult(lines.Count);
+    }
+
+    public ValueTask CompleteAsync(ulong sessionId, Proto.BulkGetCompletion? completion, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _writer.Flush();
+        }
+
+        SessionCompleted?.Invoke(sessionId, completion);
+        return ValueTask.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _writer.Dispose();
+        }
+    }
+}
