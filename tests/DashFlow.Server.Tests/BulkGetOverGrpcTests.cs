@@ -83,7 +83,7 @@ public sealed class BulkGetOverGrpcTests : IAsyncLifetime
         Load(_source.Api, sourceTable, 3000);
         var request = new Proto.ObjectCreateRequest();
         request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.Mode, S32 = (int)BulkGetSessionMode.Grpc });
-        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerIp, Ip = FlowRecordCodec.ToIp(IpAddress.Parse("127.0.0.1")) });
+        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerIp, Ip = FlowRecordCodec.ToIpMessage(IpAddress.Parse("127.0.0.1")) });
         request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerPort, U32 = (uint)_target.GrpcEndpoint.Port });
 
         var finished = await CreateAndWaitAsync(request);
@@ -107,7 +107,7 @@ public sealed class BulkGetOverGrpcTests : IAsyncLifetime
         Load(_source.Api, sourceTable, 100);
         var request = new Proto.ObjectCreateRequest();
         request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.Mode, S32 = (int)BulkGetSessionMode.Grpc });
-        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerIp, Ip = FlowRecordCodec.ToIp(IpAddress.Parse("127.0.0.1")) });
+        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerIp, Ip = FlowRecordCodec.ToIpMessage(IpAddress.Parse("127.0.0.1")) });
         request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerPort, U32 = 1 }); // nothing listens there
 
         var finished = await CreateAndWaitAsync(request);

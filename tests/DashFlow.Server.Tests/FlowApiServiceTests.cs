@@ -33,8 +33,8 @@ public sealed class FlowApiServiceTests(AgentFixture agent) : IClassFixture<Agen
         request.Attributes.Add(new Proto.SaiAttribute { Id = FlowEntryAttr.Version, U32 = 4 });
         request.Attributes.Add(new Proto.SaiAttribute { Id = FlowEntryAttr.DashFlowAction, S32 = (int)(FlowAction.EncapU0 | FlowAction.SetDmac) });
         request.Attributes.Add(new Proto.SaiAttribute { Id = FlowEntryAttr.IsUnidirectionalFlow, BoolValue = true });
-        request.Attributes.Add(new Proto.SaiAttribute { Id = FlowEntryAttr.Underlay0Dip, Ip = FlowRecordCodec.ToIp(IpAddress.Parse("172.16.1.20")) });
-        request.Attributes.Add(new Proto.SaiAttribute { Id = FlowEntryAttr.DstMac, Mac = FlowRecordCodec.ToMac(MacAddress.Parse("00:bb:bb:bb:bb:bb")) });
+        request.Attributes.Add(new Proto.SaiAttribute { Id = FlowEntryAttr.Underlay0Dip, Ip = FlowRecordCodec.ToIpMessage(IpAddress.Parse("172.16.1.20")) });
+        request.Attributes.Add(new Proto.SaiAttribute { Id = FlowEntryAttr.DstMac, Mac = FlowRecordCodec.ToMacMessage(MacAddress.Parse("00:bb:bb:bb:bb:bb")) });
         request.Attributes.Add(new Proto.SaiAttribute { Id = FlowEntryAttr.VendorMetadata, U8List = ByteString.CopyFrom(1, 2, 3) });
 
         await agent.Client.CreateFlowEntryAsync(request);

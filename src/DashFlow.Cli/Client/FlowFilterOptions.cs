@@ -54,7 +54,7 @@ public sealed class FlowFilterOptions
                 return null;
             }
 
-            filters.Add(Filter(BulkGetFilterKey.EniMac, BulkGetFilterOp.EqualTo, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.MacValue, Mac = FlowRecordCodec.ToMac(mac) }));
+            filters.Add(Filter(BulkGetFilterKey.EniMac, BulkGetFilterOp.EqualTo, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.MacValue, Mac = FlowRecordCodec.ToMacMessage(mac) }));
         }
 
         AddInt(filters, BulkGetFilterKey.VnetId, parse.GetValue(key.Vnet));
@@ -140,7 +140,7 @@ public sealed class FlowFilterOptions
     private static IpAddress FromNumber(UInt128 value, bool v6) =>
         v6 ? IpAddress.FromV6((ulong)(value >> 64), (ulong)value) : IpAddress.FromV4((uint)value);
 
-    private static Proto.SaiAttribute IpValue(IpAddress address) => new() { Id = BulkGetSessionFilterAttr.IpValue, Ip = FlowRecordCodec.ToIp(address) };
+    private static Proto.SaiAttribute IpValue(IpAddress address) => new() { Id = BulkGetSessionFilterAttr.IpValue, Ip = FlowRecordCodec.ToIpMessage(address) };
 
     public static Proto.ObjectCreateRequest Filter(BulkGetFilterKey key, BulkGetFilterOp op, Proto.SaiAttribute value)
     {

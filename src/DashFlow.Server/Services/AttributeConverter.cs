@@ -20,8 +20,8 @@ public static class AttributeConverter
             case SaiValueKind.U32: message.U32 = value.AsU32; break;
             case SaiValueKind.U64: message.U64 = value.AsU64; break;
             case SaiValueKind.S32: message.S32 = value.AsS32; break;
-            case SaiValueKind.Mac: message.Mac = FlowRecordCodec.ToMac(value.AsMac); break;
-            case SaiValueKind.Ip: message.Ip = FlowRecordCodec.ToIp(value.AsIp); break;
+            case SaiValueKind.Mac: message.Mac = FlowRecordCodec.ToMacMessage(value.AsMac); break;
+            case SaiValueKind.Ip: message.Ip = FlowRecordCodec.ToIpMessage(value.AsIp); break;
             case SaiValueKind.Bytes: message.U8List = ByteString.CopyFrom(value.AsBytes.Span); break;
             case SaiValueKind.Oid: message.Oid = value.AsOid; break;
         }

@@ -44,11 +44,11 @@ public static class FlowCreateCommand
             var reverse = address.Key.Reversed();
             attributes.AddRange(
             [
-                new() { Id = FlowEntryAttr.ReverseFlowEniMac, Mac = FlowRecordCodec.ToMac(reverse.EniMac) },
+                new() { Id = FlowEntryAttr.ReverseFlowEniMac, Mac = FlowRecordCodec.ToMacMessage(reverse.EniMac) },
                 new() { Id = FlowEntryAttr.ReverseFlowVnetId, U32 = reverse.VnetId },
                 new() { Id = FlowEntryAttr.ReverseFlowIpProto, U32 = reverse.IpProtocol },
-                new() { Id = FlowEntryAttr.ReverseFlowSrcIp, Ip = FlowRecordCodec.ToIp(reverse.SrcIp) },
-                new() { Id = FlowEntryAttr.ReverseFlowDstIp, Ip = FlowRecordCodec.ToIp(reverse.DstIp) },
+                new() { Id = FlowEntryAttr.ReverseFlowSrcIp, Ip = FlowRecordCodec.ToIpMessage(reverse.SrcIp) },
+                new() { Id = FlowEntryAttr.ReverseFlowDstIp, Ip = FlowRecordCodec.ToIpMessage(reverse.DstIp) },
                 new() { Id = FlowEntryAttr.ReverseFlowSrcPort, U32 = reverse.SrcPort },
                 new() { Id = FlowEntryAttr.ReverseFlowDstPort, U32 = reverse.DstPort },
             ]);
@@ -99,7 +99,7 @@ public static class FlowCreateCommand
             return false;
         }
 
-        attributes.Add(new() { Id = id, Mac = FlowRecordCodec.ToMac(mac) });
+        attributes.Add(new() { Id = id, Mac = FlowRecordCodec.ToMacMessage(mac) });
         return true;
     }
 
@@ -116,7 +116,7 @@ public static class FlowCreateCommand
             return false;
         }
 
-        attributes.Add(new() { Id = id, Ip = FlowRecordCodec.ToIp(ip) });
+        attributes.Add(new() { Id = id, Ip = FlowRecordCodec.ToIpMessage(ip) });
         return true;
     }
 }

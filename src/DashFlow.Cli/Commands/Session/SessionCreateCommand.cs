@@ -55,7 +55,7 @@ public static class SessionCreateCommand
                     return Task.FromResult(ExitCodes.Usage);
                 }
 
-                session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerIp, Ip = FlowRecordCodec.ToIp(IpAddress.From(endpoint.Address)) });
+                session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerIp, Ip = FlowRecordCodec.ToIpMessage(IpAddress.From(endpoint.Address)) });
                 session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerPort, U32 = (uint)endpoint.Port });
             }
 
