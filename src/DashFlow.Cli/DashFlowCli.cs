@@ -19,6 +19,7 @@ public static class DashFlowCli
         var bench = new Command("bench", "Throughput and memory benchmarks (JSON lines with --json).");
         bench.Subcommands.Add(BenchEngineCommand.Create(output, error));
         bench.Subcommands.Add(BenchBulkGetCommand.Create(output, error));
+        bench.Subcommands.Add(BenchAgentCommand.Create(output, error));
         root.Subcommands.Add(bench);
         root.Subcommands.Add(ServeCommand.Create(output, error));
         root.Subcommands.Add(CapsCommand.Create(output, error));

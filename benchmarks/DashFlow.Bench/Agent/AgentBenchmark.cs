@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Globalization;
+using DashFlow.Api;
+using DashFlow.Bench.Engine;
+using DashFlow.Model;
+using DashFlow.Records;
+using DashFlow.Server.Hosting;
+using DashFlow.Server.Services;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Proto = DashFlow.Protos;
+
+namespace DashFlow.Bench.Agent;
+
+/// <summary>The figures of one agent run.</summary>
+public sealed record AgentResult(int Flows, double List10Ms, double RemoteCreateMflowsS, double DumpMflowsS, long Dumped)
+{
+    /// <summary>One JSON line with the issue's keys.</summary>
+    public string ToJson() => string.Create(CultureInfo.InvariantCulture,
+        $"{{\"flows\":{Flows},\"list10_ms\":{List10Ms:F1},\"remote_create_mflows_s\":{RemoteCreateMflowsS:F2},\"dump_mflows_s\":{DumpMflowsS:F2},\"dumped\":{Dumped}}}");
+}
+
+/// <summary>
+/// A real agent and a real receiver on loopback: remote bulk create of N outbound flows (records, 10,000 per call, two
+/// calls in flight), the diagnosis query "10 flows from VM A to VM B:443" (filters + EVENT session, median of 5), and a
+/// full GRPC-mode dump into a receiver that decodes every record.
+/// </summary>
+public static class AgentBenchmark
+{
+    private const int BatchSize = 10_000;
+    private const int MatchingFlows = 1000;
+    private static readonly IpAddress s_vmA = IpAddress.Parse("10.1.1.10");
+    private static readonly IpAddress s_vmB = IpAddress.Parse("10.2.2.20");
+
+    /// <summary>Runs the benchmark at one size.</summary>
+    public static async Task<AgentResult> RunAsync(int flows)
+    {
+        await using var agent = await DashFlow.Server.Hosting.Agent.StartAsync(new AgentOptions
+        {
+            Listen = "127.0.0.1:0",
+            LogLevel = "Warning",
+            Limits = new AgentLimits { MaxBulkObjects = BatchSize, MaxMessageBytes = 64 * 1024 * 1024 },
+        }).ConfigureAwait(false);
+        using var channel = GrpcChannel.ForAddress(agent.GrpcAddress, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024, MaxSendMessageSize = 64 * 1024 * 1024 });
+        var client = new Proto.FlowApi.FlowApiClient(channel);
+        var create = new Proto.ObjectCreateRequest();
+        create.Attributes.Add(new Proto.SaiAttribute { Id = FlowTableAttr.MaxFlowCount, U32 = (uint)flows });
+        create.Attributes.Add(new Proto.SaiAttribute { Id = FlowTableAttr.DashFlowEnabledKey, S32 = (int)FlowEnabledKey.All });
+        ulong table = (await client.CreateFlowTableAsync(create).ResponseAsync.ConfigureAwait(false)).Oid;
+
+        var requests = BuildRequests(table, flows);
+        var watch = Stopwatch.StartNew();
+        await CreateAllAsync(client, requests).ConfigureAwait(false);
+        double createSeconds = watch.Elapsed.TotalSeconds;
+        requests.Clear();
+
+        var listTimes = new List<double>();
+        for (int i = 0; i < 5; i++)
+        {
+            watch.Restart();
+            int found = await ListTenAsync(client, table).ConfigureAwait(false);
+            listTimes.Add(watch.Elapsed.TotalMilliseconds);
+            if (found != 10)
+            {
+                throw new InvalidOperationException($"agent benchmark: the diagnosis query found {found} flows, not 10");
+            }
+        }
+
+        listTimes.Sort();
+        var (dumped, dumpSeconds) = await DumpAsync(client, table).ConfigureAwait(false);
+        if (dumped != flows)
+        {
+            throw new InvalidOperationException($"agent benchmark: the receiver got {dumped} of {flows} flows");
+        }
+
+        return new AgentResult(flows, listTimes[2], flows / createSeconds / 1e6, flows / dumpSeconds / 1e6, dumped);
+    }
+
+    /// <summary>The peers' key set with outbound state; every (N/1000)th flow is VM A to VM B:443.</summary>
+    private static List<Proto.FlowRecordsCreateRequest> BuildRequests(ulong table, int flows)
+    {
+        var keys = BenchKeys.Make(flows, out _);
+        var templates = OutboundFlowStates.MakeTemplates();
+        int stride = Math.Max(1, flows / MatchingFlows);
+        var requests = new List<Proto.FlowRecordsCreateRequest>();
+        Proto.FlowRecordsCreateRequest? current = null;
+        for (int i = 0; i < flows; i++)
+        {
+            if (current is null || current.Records.Count == BatchSize)
+            {
+                current = new Proto.FlowRecordsCreateRequest { FlowTableId = table, ErrorMode = 1 };
+                requests.Add(current);
+            }
+
+            var key = keys[i];
+            if (i % stride == 0)
+            {
+                key = new FlowKey(key.EniMac, key.VnetId, 6, s_vmA, s_vmB, (ushort)(i / stride), 443);
+            }
+
+            var state = templates[i & (OutboundFlowStates.Destinations - 1)];
+            state.ReverseKey = key.Reversed();
+            current.Records.Add(FlowRecordCodec.ToMessage(in key, in state, default));
+        }
+
+        return requests;
+    }
+
+    private static async Task CreateAllAsync(Proto.FlowApi.FlowApiClient client, List<Proto.FlowRecordsCreateRequest> requests)
+    {
+        var inFlight = new Queue<Task<Proto.BulkStatusReply>>();
+        foreach (var request in requests)
+        {
+            if (inFlight.Count == 2)
+            {
+                Check(await inFlight.Dequeue().ConfigureAwait(false));
+            }
+
+            inFlight.Enqueue(client.CreateFlowRecordsAsync(request).ResponseAsync);
+        }
+
+        while (inFlight.Count > 0)
+        {
+            Check(await inFlight.Dequeue().ConfigureAwait(false));
+        }
+
+        static void Check(Proto.BulkStatusReply reply)
+        {
+            if (reply.Status != 0)
+            {
+                throw new InvalidOperationException($"agent benchmark: remote create failed: {((SaiStatus)reply.Statuses.First(s => s != 0)).Describe()}");
+            }
+        }
+    }
+
+    /// <summary>What `dashflow flow list --src-ip A --dst-ip B --dst-port 443` does, end to end.</summary>
+    private static async Task<int> ListTenAsync(Proto.FlowApi.FlowApiClient client, ulong table)
+    {
+        using var subscription = client.SubscribeBulkGetEvents(new Proto.BulkGetEventSubscription());
+        await subscription.ResponseHeadersAsync.ConfigureAwait(false);
+        var filters = new List<ulong>
+        {
+            await CreateFilterAsync(client, BulkGetFilterKey.SrcIpAddr, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IpValue, Ip = FlowRecordCodec.ToIpMessage(s_vmA) }).ConfigureAwait(false),
+            await CreateFilterAsync(client, BulkGetFilterKey.DstIpAddr, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IpValue, Ip = FlowRecordCodec.ToIpMessage(s_vmB) }).ConfigureAwait(false),
+            await CreateFilterAsync(client, BulkGetFilterKey.DstL4Port, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IntValue, U64 = 443 }).ConfigureAwait(false),
+        };
+        var session = new Proto.ObjectCreateRequest();
+        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.Mode, S32 = (int)BulkGetSessionMode.Event });
+        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.EntryLimitation, U32 = 10 });
+        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FlowTable, Oid = table });
+        for (int i = 0; i < filters.Count; i++)
+        {
+            session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FirstFilterId + (uint)i, Oid = filters[i] });
+        }
+
+        ulong id = (await client.CreateFlowEntryBulkGetSessionAsync(session).ResponseAsync.ConfigureAwait(false)).Oid;
+        int found = 0;
+        await foreach (var e in subscription.ResponseStream.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (e.SessionId != id)
+            {
+                continue;
+            }
+
+            if (e.EventType == (uint)BulkGetSessionEvent.Finished)
+            {
+                break;
+            }
+
+            found++;
+        }
+
+        await client.RemoveFlowEntryBulkGetSessionAsync(new Proto.ObjectId { Oid = id }).ResponseAsync.ConfigureAwait(false);
+        foreach (ulong filter in filters)
+        {
+            await client.RemoveFlowEntryBulkGetSessionFilterAsync(new Proto.ObjectId { Oid = filter }).ResponseAsync.ConfigureAwait(false);
+        }
+
+        return found;
+    }
+
+    private static async Task<ulong> CreateFilterAsync(Proto.FlowApi.FlowApiClient client, BulkGetFilterKey key, Proto.SaiAttribute value)
+    {
+        var request = new Proto.ObjectCreateRequest();
+        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.Key, S32 = (int)key });
+        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.Op, S32 = (int)BulkGetFilterOp.EqualTo });
+        request.Attributes.Add(value);
+        return (await client.CreateFlowEntryBulkGetSessionFilterAsync(request).ResponseAsync.ConfigureAwait(false)).Oid;
+    }
+
+    /// <summary>A GRPC-mode session of the whole table into a receiver that decodes every record.</summary>
+    private static async Task<(long Dumped, double Seconds)> DumpAsync(Proto.FlowApi.FlowApiClient client, ulong table)
+    {
+        var consumer = new DecodingConsumer();
+        await using var receiver = await ReceiverHost.StartAsync("127.0.0.1:0", consumer).ConfigureAwait(false);
+        var session = new Proto.ObjectCreateRequest();
+        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.Mode, S32 = (int)BulkGetSessionMode.Grpc });
+        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerIp, Ip = FlowRecordCodec.ToIpMessage(IpAddress.Parse("127.0.0.1")) });
+        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerPort, U32 = (uint)receiver.Endpoint.Port });
+        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FlowTable, Oid = table });
+        var watch = Stopwatch.StartNew();
+        await client.CreateFlowEntryBulkGetSessionAsync(session).ResponseAsync.ConfigureAwait(false);
+        await consumer.Completed.Task.WaitAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        return (consumer.Decoded, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Decodes every received record (as a real receiver would) and counts them.</summary>
+    private sealed class DecodingConsumer : IFlowBatchConsumer
+    {
+        private long _decoded;
+
+        public TaskCompletionSource Completed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Decoded => Interlocked.Read(ref _decoded);
+
+        public ValueTask<int> ConsumeAsync(ulong sessionId, IReadOnlyList<Proto.SaiDashFlowEntry> entries, CancellationToken cancellationToken)
+        {
+            int ok = 0;
+            foreach (var entry in entries)
+            {
+                ok += FlowRecordCodec.TryFromMessage(entry, out _, out _, out _) == SaiStatus.Success ? 1 : 0;
+            }
+
+            Interlocked.Add(ref _decoded, ok);
+            return ValueTask.FromResult(ok);
+        }
+
+        public ValueTask CompleteAsync(ulong sessionId, Proto.BulkGetCompletion? completion, CancellationToken cancellationToken)
+        {
+            Completed.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
