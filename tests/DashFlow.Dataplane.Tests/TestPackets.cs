@@ -158,7 +158,8 @@ internal static class TestPackets
         }
         else
         {
-            type = v6 ? (byte)(133 + rng.Next(5)) : new byte[] { 13, 14, 9, 10 }[rng.Next(4)];
+            // Messages whose body tshark accepts empty (router solicitation) or as 12 bytes (ICMPv4 timestamp).
+            type = v6 ? (byte)133 : new byte[] { 13, 14, 10 }[rng.Next(3)];
         }
 
         ushort id = (ushort)rng.Next(65536);
@@ -176,9 +177,13 @@ internal static class TestPackets
                 QuotedSrcPort = quoted.SrcPort, QuotedDstPort = quoted.DstPort,
             };
         }
-        else
+        else if (kind == 0)
         {
             body = RandomBytes(rng, 48);
+        }
+        else
+        {
+            body = type is 13 or 14 ? RandomBytes(rng, 12).Concat(new byte[12]).Take(12).ToArray() : [];
         }
 
         var icmp = new byte[8 + body.Length];
