@@ -1,0 +1,127 @@
+using DashFlow.Dataplane.Capture;
+using DashFlow.Dataplane.Packets;
+using PacketDotNet;
+using Xunit.Abstractions;
+
+namespace DashFlow.Dataplane.Tests;
+
+public sealed class TraceTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void EveryFileInTheTracesDirectory_IsInTheTable()
+    {
+        if (Traces.Directory is null)
+        {
+            output.WriteLine("skipped: no ../shared/traces beside the repository.");
+            return;
+        }
+
+        var files = Directory.EnumerateFiles(Traces.Directory).Select(Path.GetFileName).Where(f => f != "README.md").Order(StringComparer.Ordinal);
+        Assert.Equal(Traces.PacketCounts.Keys.Order(StringComparer.Ordinal), files);
+    }
+
+    [Theory]
+    [MemberData(nameof(Traces.Names), MemberType = typeof(Traces))]
+    public void Trace_IsReadFully_AndEveryFrameParsesOrIsDroppedWithAReason(string name)
+    {
+        if (Traces.Directory is null)
+        {
+            output.WriteLine($"skipped: no ../shared/traces beside the repository (set DASHFLOW_TRACES to run {name}).");
+            return;
+        }
+
+        var path = Path.Combine(Traces.Directory, name);
+        var drops = new SortedDictionary<DropReason, int>();
+        var outer = new SortedDictionary<string, int>();
+        var inner = new SortedDictionary<string, int>();
+        var oracle = new SortedDictionary<string, int>();
+        var flags = new SortedDictionary<string, int>();
+        var innerWithPorts = new SortedDictionary<string, int>();
+        var vnis = new SortedSet<uint>();
+        long frames = 0;
+        int oracleFailures = 0;
+        using (var reader = CaptureReader.Open(path))
+        {
+            while (reader.TryRead(out var record))
+            {
+                frames++;
+                Assert.Equal(LinkTypes.Ethernet, record.LinkType);
+                var drop = PacketParser.Parse(record.Data, out var p);
+                if (drop != DropReason.None)
+                {
+                    drops[drop] = drops.GetValueOrDefault(drop) + 1;
+                }
+                else
+                {
+                    Count(inner, Name(p.IpProtocol, p.IsIpv6));
+                    if (!p.IsNonFirstFragment)
+                    {
+                        Count(innerWithPorts, Name(p.IpProtocol, p.IsIpv6));
+                    }
+
+                    if (p.TunnelKind != TunnelKind.None)
+                    {
+                        vnis.Add(p.TunnelId);
+                    }
+
+                    foreach (var flag in Enum.GetValues<PacketFlags>().Where(f => f != PacketFlags.None && (p.Flags & f) != 0))
+                    {
+                        Count(flags, flag.ToString());
+                    }
+                }
+
+                if (p.Outer.L3Offset >= 0)
+                {
+                    Count(outer, Name(p.Outer.L4Protocol, p.Outer.IpVersion == 6));
+                }
+
+                try
+                {
+                    var ip = Packet.ParsePacket(LinkLayers.Ethernet, record.Data.ToArray()).Extract<IPPacket>();
+                    if (ip is not null)
+                    {
+                        Count(oracle, Name((byte)ip.Protocol, ip is IPv6Packet));
+                    }
+                }
+                catch (Exception)
+                {
+                    oracleFailures++;
+                }
+            }
+        }
+
+        output.WriteLine($"{name}: {frames} frames");
+        output.WriteLine($"  outer L4 (ours):         {Show(outer)}");
+        output.WriteLine($"  outer L4 (PacketDotNet): {Show(oracle)}  ({oracleFailures} frames it could not parse)");
+        output.WriteLine($"  innermost L4 (ours):     {Show(inner)}");
+        output.WriteLine($"  flags:                   {Show(flags)}");
+        output.WriteLine($"  VNIs:                    {string.Join(", ", vnis)}");
+        output.WriteLine($"  drops:                   {Show(drops.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value))}");
+        Assert.Equal(Traces.PacketCounts[name], frames);
+        var expected = Traces.Expected[name];
+        Assert.Equal(
+            (expected.Tcp, expected.Udp, expected.Icmp, expected.IcmpV6),
+            (innerWithPorts.GetValueOrDefault("tcp"), innerWithPorts.GetValueOrDefault("udp"), innerWithPorts.GetValueOrDefault("icmp"), innerWithPorts.GetValueOrDefault("icmpv6")));
+        Assert.Equal(expected.Vnis, vnis.ToArray());
+        foreach (var protocol in new[] { "tcp", "udp", "icmp", "icmpv6" })
+        {
+            Assert.True(outer.GetValueOrDefault(protocol) == oracle.GetValueOrDefault(protocol),
+                $"{protocol}: ours {outer.GetValueOrDefault(protocol)}, PacketDotNet {oracle.GetValueOrDefault(protocol)}");
+        }
+    }
+
+    private static void Count<TKey>(SortedDictionary<TKey, int> counts, TKey key)
+        where TKey : notnull => counts[key] = counts.GetValueOrDefault(key) + 1;
+
+    private static string Name(byte protocol, bool v6) => protocol switch
+    {
+        IpProtocols.Tcp => "tcp",
+        IpProtocols.Udp => "udp",
+        IpProtocols.Icmp => "icmp",
+        IpProtocols.IcmpV6 => "icmpv6",
+        _ => $"proto{protocol}",
+    };
+
+    private static string Show<TKey>(IDictionary<TKey, int> counts)
+        where TKey : notnull => counts.Count == 0 ? "-" : string.Join(", ", counts.Select(kv => $"{kv.Key} {kv.Value}"));
+}
