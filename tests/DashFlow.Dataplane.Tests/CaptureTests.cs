@@ -303,7 +303,7 @@ public sealed class CaptureTests(ITestOutputHelper output)
             { "pcap header cut", pcapHeader[..10], "ends inside the pcap file header" },
             { "pcap version 9", badVersion, "version 9" },
             { "pcap record claims 1.8 GB", pcapHeader.Concat(hugeRecord).ToArray(), "corrupt" },
-            { "pcap record cut", pcapHeader.Concat(shortRecord).ToArray(), "ends inside record 1" },
+            { "pcap record cut", pcapHeader.Concat(shortRecord).ToArray(), "ends inside a record's data (after frame 0" },
             { "pcap record header cut", pcapHeader.Concat(new byte[7]).ToArray(), "ends inside a record header" },
             { "pcapng trailer mismatch", trailer.ToArray(), "trailing length is 99" },
             { "pcapng undefined interface", undefinedInterface.ToArray(), "names interface 3" },

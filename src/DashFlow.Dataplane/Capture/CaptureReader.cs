@@ -170,7 +170,8 @@ public abstract class CaptureReader : IDisposable
     }
 
     /// <summary>Fills <paramref name="destination"/>; returns false at a clean end of file (nothing read when
-    /// <paramref name="endAllowed"/>), throws when the file ends part-way.</summary>
+    /// <paramref name="endAllowed"/>), throws when the file ends part-way. <paramref name="what"/> must be a constant: the
+    /// per-record path allocates nothing.</summary>
     private protected bool ReadExactly(Span<byte> destination, bool endAllowed, string what)
     {
         int read = ReadAtMost(_stream, destination);

@@ -102,7 +102,7 @@ public sealed class PcapNgReader : CaptureReader
             int bodyLength = (int)length - 12;
             var buffer = Buffer(bodyLength + 4);
             var block = buffer.AsSpan(0, bodyLength + 4);
-            ReadExactly(block, endAllowed: false, $"a block of type 0x{type:x} ({length} bytes)");
+            ReadExactly(block, endAllowed: false, "a block");
             CheckTrailer(block, length, type);
             var body = block[..bodyLength];
             switch (type)

@@ -71,7 +71,7 @@ public sealed class PcapReader : CaptureReader
         }
 
         var buffer = Buffer((int)captured);
-        ReadExactly(buffer.AsSpan(0, (int)captured), endAllowed: false, $"record {FrameCount + 1}'s {captured} data bytes");
+        ReadExactly(buffer.AsSpan(0, (int)captured), endAllowed: false, "a record's data");
         long nanoseconds = (seconds * 1_000_000_000L) + (_nanoseconds ? fraction : fraction * 1000L);
         FrameCount++;
         record = new CaptureRecord(nanoseconds, LinkType, (int)Math.Min(original, int.MaxValue), 0, buffer.AsSpan(0, (int)captured));
