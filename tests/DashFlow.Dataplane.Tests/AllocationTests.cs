@@ -68,7 +68,7 @@ public sealed class AllocationTests(ITestOutputHelper output)
                 PacketParser.Parse(work, out var p);
                 PacketRewriter.TryRewriteSourceIp(work, ref p, snat, mask);
                 PacketRewriter.TryRewriteSourcePort(work, ref p, (ushort)i);
-                PacketRewriter.SetInnerDestinationMac(work, ref p, u0.Dmac);
+                PacketRewriter.TrySetInnerDestinationMac(work, ref p, u0.Dmac);
                 Encapsulation.TryEncapsulate(work, output2, in u0, in u1, p.FlowHash(), out int written);
                 total += written;
             }

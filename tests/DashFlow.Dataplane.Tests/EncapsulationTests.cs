@@ -68,7 +68,7 @@ public sealed class EncapsulationTests(ITestOutputHelper output)
     {
         var inner = DashInner();
         PacketParser.Parse(inner, out var p);
-        PacketRewriter.SetInnerDestinationMac(inner, ref p, MacAddress.Parse("00:bb:bb:bb:bb:bb"));
+        Assert.True(PacketRewriter.TrySetInnerDestinationMac(inner, ref p, MacAddress.Parse("00:bb:bb:bb:bb:bb")));
         var buffer = new byte[2048];
         Assert.True(Encapsulation.TryEncapsulate(inner, buffer, in s_dashU0, p.FlowHash(), out int written));
         var innerEth = (EthernetPacket)TestPackets.Parse(buffer[..written]).Extract<VxlanPacket>().PayloadPacket;

@@ -105,8 +105,8 @@ public sealed class RewriteTests(ITestOutputHelper output)
             bool ports = spec.Protocol is 6 or 17 || spec.IcmpEcho;
             Assert.Equal(ports, PacketRewriter.TryRewriteSourcePort(frame, ref p, sport));
             Assert.Equal(ports, PacketRewriter.TryRewriteDestinationPort(frame, ref p, dport));
-            PacketRewriter.SetInnerSourceMac(frame, ref p, smac);
-            PacketRewriter.SetInnerDestinationMac(frame, ref p, dmac);
+            Assert.True(PacketRewriter.TrySetInnerSourceMac(frame, ref p, smac));
+            Assert.True(PacketRewriter.TrySetInnerDestinationMac(frame, ref p, dmac));
 
             var ip = AssertChecksumsValid(frame, spec.Vlans.Length, context);
             Assert.Equal(Merge(spec.Src, snat, snatMask), ip.SourceAddress);
@@ -161,6 +161,14 @@ public sealed class RewriteTests(ITestOutputHelper output)
         Assert.True(PacketRewriter.TryRewriteSourceIp(fragment, ref f, IpAddress.Parse("192.0.2.7"), IpAddress.Parse("255.255.255.255")));
         Assert.True(TestPackets.Parse(fragment).Extract<IPv4Packet>().ValidChecksum);
         Assert.Equal(new byte[40], fragment[34..]);
+
+        // A dropped frame is never written.
+        var runt = new byte[10];
+        PacketParser.Parse(runt, out var r);
+        Assert.False(PacketRewriter.TrySetInnerDestinationMac(runt, ref r, MacAddress.Parse("00:bb:bb:bb:bb:bb")));
+        Assert.False(PacketRewriter.TrySetInnerSourceMac(runt, ref r, MacAddress.Parse("00:bb:bb:bb:bb:bb")));
+        Assert.False(PacketRewriter.TryRewriteSourcePort(runt, ref r, 1));
+        Assert.Equal(new byte[10], runt);
 
         // Other ICMP has no ports to rewrite.
         var unreachable = RawFrames.Ethernet(EtherTypes.Ipv4, RawFrames.Ipv4(IpProtocols.Icmp, RawFrames.Icmp(3, 1, 0, new byte[28])));

@@ -65,11 +65,7 @@ public sealed class PcapReader : CaptureReader
             throw Malformed($"record {FrameCount + 1} claims {captured} captured bytes (snap length {SnapLength}); the file is corrupt");
         }
 
-        if ((_nanoseconds && fraction >= 1_000_000_000) || (!_nanoseconds && fraction >= 1_000_000))
-        {
-            throw Malformed($"record {FrameCount + 1} has a sub-second timestamp of {fraction}, out of range; the file is corrupt");
-        }
-
+        // A sub-second part past one second (sloppy writers) is kept as it is, like libpcap does: it only shifts the time.
         var buffer = Buffer((int)captured);
         ReadExactly(buffer.AsSpan(0, (int)captured), endAllowed: false, "a record's data");
         long nanoseconds = (seconds * 1_000_000_000L) + (_nanoseconds ? fraction : fraction * 1000L);

@@ -10,30 +10,47 @@ namespace DashFlow.Dataplane.Packets;
 /// <remarks>
 /// An IPv4 UDP checksum of 0 (none) stays 0; a UDP checksum that becomes 0 is sent as 0xFFFF. Non-first fragments carry no
 /// L4 header: an address rewrite fixes only the IP header, and a port rewrite is refused. The frame must be the one the
-/// packet was parsed from; the packet's flow fields are updated to the new values.
+/// packet was parsed from; the packet's flow fields are updated to the new values. In a tunnelled frame only the innermost
+/// packet changes: a non-zero outer UDP checksum would go stale, so the pipeline rewrites the decapsulated inner frame.
 /// </remarks>
 public static class PacketRewriter
 {
     /// <summary>Sets the innermost Ethernet source MAC (SET_SMAC).</summary>
-    public static void SetInnerSourceMac(Span<byte> frame, ref ParsedPacket packet, MacAddress mac)
+    /// <returns>False (nothing written) when the packet did not parse.</returns>
+    public static bool TrySetInnerSourceMac(Span<byte> frame, ref ParsedPacket packet, MacAddress mac)
     {
+        if (!packet.IsValid || frame.Length < packet.Inner.EthernetOffset + 12)
+        {
+            return false;
+        }
+
         mac.WriteBytes(frame[(packet.Inner.EthernetOffset + 6)..]);
         packet.Inner.SrcMac = mac;
         if (packet.TunnelDepth == 0)
         {
             packet.Outer.SrcMac = mac;
         }
+
+        return true;
     }
 
     /// <summary>Sets the innermost Ethernet destination MAC (SET_DMAC).</summary>
-    public static void SetInnerDestinationMac(Span<byte> frame, ref ParsedPacket packet, MacAddress mac)
+    /// <returns>False (nothing written) when the packet did not parse.</returns>
+    public static bool TrySetInnerDestinationMac(Span<byte> frame, ref ParsedPacket packet, MacAddress mac)
     {
+        if (!packet.IsValid || frame.Length < packet.Inner.EthernetOffset + 12)
+        {
+            return false;
+        }
+
         mac.WriteBytes(frame[packet.Inner.EthernetOffset..]);
         packet.Inner.DstMac = mac;
         if (packet.TunnelDepth == 0)
         {
             packet.Outer.DstMac = mac;
         }
+
+        return true;
     }
 
     /// <summary>SNAT: source = (source &amp; ~mask) | (address &amp; mask).</summary>
