@@ -143,6 +143,61 @@ public sealed class RewriteTests(ITestOutputHelper output)
         Assert.True(problems.Count == 0, string.Join('\n', problems.Take(20)));
     }
 
+    /// <summary>Sets the L4 checksum with PacketDotNet (the frame's layers must be ones it decodes).</summary>
+    private static byte[] WithOracleChecksums(byte[] frame)
+    {
+        var packet = TestPackets.Parse(frame);
+        packet.Extract<TcpPacket>()?.UpdateTcpChecksum();
+        packet.Extract<UdpPacket>()?.UpdateUdpChecksum();
+        return packet.Bytes;
+    }
+
+    [Fact]
+    public void Rewrites_BehindIpv4Options_Ipv6ExtensionHeaders_AndInAFirstFragment_KeepChecksumsValid()
+    {
+        var frames = new[]
+        {
+            RawFrames.Ethernet(EtherTypes.Ipv4, RawFrames.Ipv4(IpProtocols.Tcp, RawFrames.Concat(RawFrames.Tcp(1000, 80, TcpFlags.Syn), new byte[33]), [0x94, 0x04, 0, 0, 1, 1, 1, 0])),
+            RawFrames.Ethernet(EtherTypes.Ipv6, RawFrames.Ipv6(IpProtocols.HopByHop, RawFrames.Concat(RawFrames.ExtensionHeader(IpProtocols.Udp, 8), RawFrames.Udp(53, 5353, 21)))),
+            RawFrames.Ethernet(EtherTypes.Ipv6, RawFrames.Ipv6(IpProtocols.Ipv6DestinationOptions, RawFrames.Concat(RawFrames.ExtensionHeader(IpProtocols.Tcp, 16), RawFrames.Tcp(443, 40000, TcpFlags.Ack), new byte[7]))),
+        }.Select(WithOracleChecksums).ToList();
+
+        // A first fragment: the UDP checksum covers the whole datagram, and an incremental update stays right for it.
+        var datagram = RawFrames.Udp(1111, 2222, 64);
+        var whole = WithOracleChecksums(RawFrames.Ethernet(EtherTypes.Ipv4, RawFrames.Ipv4(IpProtocols.Udp, datagram)));
+        var firstFragment = RawFrames.Ethernet(EtherTypes.Ipv4, RawFrames.Ipv4(IpProtocols.Udp, whole.AsSpan(34, 40), moreFragments: true));
+
+        var outputs = new List<byte[]>();
+        foreach (var original in frames.Append(firstFragment))
+        {
+            var frame = original.ToArray();
+            Assert.Equal(DropReason.None, PacketParser.Parse(frame, out var p));
+            bool v6 = p.IsIpv6;
+            var mask = IpAddress.Parse(v6 ? "ffff:ffff:ffff:ffff::" : "255.255.0.0");
+            Assert.True(PacketRewriter.TryRewriteSourceIp(frame, ref p, IpAddress.Parse(v6 ? "2001:db8:aaaa:bbbb::" : "203.0.0.0"), mask));
+            Assert.True(PacketRewriter.TryRewriteDestinationIp(frame, ref p, IpAddress.Parse(v6 ? "2001:db8:cccc:dddd::" : "198.51.0.0"), mask));
+            Assert.True(PacketRewriter.TryRewriteSourcePort(frame, ref p, 61000));
+            Assert.True(PacketRewriter.TryRewriteDestinationPort(frame, ref p, 8080));
+            if (original != firstFragment)
+            {
+                AssertChecksumsValid(frame, 0, $"{p.IpProtocol} behind {p.Inner.IpHeaderLength}-byte IP header");
+            }
+            else
+            {
+                // Reassemble by hand: the rewritten first fragment's UDP header with the rest of the datagram.
+                Assert.True(TestPackets.Parse(frame).Extract<IPv4Packet>().ValidChecksum);
+                var reassembled = RawFrames.Ethernet(EtherTypes.Ipv4, RawFrames.Ipv4(IpProtocols.Udp, RawFrames.Concat(frame[34..74], whole[74..]),
+                    src: BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(26)), dst: BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(30))));
+                Assert.True(TestPackets.Parse(reassembled).Extract<UdpPacket>().ValidUdpChecksum);
+            }
+
+            outputs.Add(frame);
+        }
+
+        var problems = Tshark.Problems(outputs);
+        Assert.True(problems is null || problems.Count == 0, string.Join('\n', problems ?? []));
+    }
+
     [Fact]
     public void RefusedRewrites_LeaveTheFrameAlone()
     {
