@@ -110,6 +110,45 @@ public sealed class TraceTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("ndpi__gnutella.pcap", 8)]
+    [InlineData("ndpi__alexa-app.pcapng", 2)]
+    public void IcmpErrors_QuoteFlowsSeenInTheTrace(string name, int errors)
+    {
+        if (Traces.Directory is null)
+        {
+            output.WriteLine("skipped: no ../shared/traces.");
+            return;
+        }
+
+        var flows = new HashSet<DashFlow.Model.FlowKey>();
+        var quoted = new List<DashFlow.Model.FlowKey>();
+        using (var reader = CaptureReader.Open(Path.Combine(Traces.Directory, name)))
+        {
+            while (reader.TryRead(out var record))
+            {
+                if (PacketParser.Parse(record.Data, out var p) != DropReason.None)
+                {
+                    continue;
+                }
+
+                if (p.IsIcmpError)
+                {
+                    Assert.True((p.Flags & PacketFlags.HasQuoted) != 0);
+                    quoted.Add(p.Quoted.ToFlowKey(default, 0));
+                }
+                else
+                {
+                    flows.Add(p.ToFlowKey(default, 0));
+                }
+            }
+        }
+
+        // The quote is the offending packet as it was sent: its key is the key of a flow the trace carries.
+        Assert.Equal(errors, quoted.Count);
+        Assert.All(quoted, key => Assert.Contains(key, flows));
+    }
+
     private static void Count<TKey>(SortedDictionary<TKey, int> counts, TKey key)
         where TKey : notnull => counts[key] = counts.GetValueOrDefault(key) + 1;
 
