@@ -60,6 +60,10 @@ public sealed class EncapsulationTests(ITestOutputHelper output)
         Assert.Equal(100u, q.TunnelId);
         Assert.Equal(p.ToFlowKey(default, 0), q.ToFlowKey(default, 0));
         Assert.Equal(50, q.InnerFrameOffset);
+        Assert.Equal(IpAddress.Parse("172.16.1.1"), q.TunnelSrcIp);
+        Assert.Equal(IpAddress.Parse("172.16.1.20"), q.TunnelDstIp);
+        Assert.Equal(MacAddress.Parse("00:cc:cc:cc:cc:cc"), q.TunnelSrcMac);
+        Assert.Equal(MacAddress.Parse("00:dd:dd:dd:dd:dd"), q.TunnelDstMac);
         AssertTsharkClean([frame]);
     }
 
@@ -103,6 +107,7 @@ public sealed class EncapsulationTests(ITestOutputHelper output)
         Assert.Equal(TunnelKind.Vxlan, q.TunnelKind);
         Assert.Equal(100u, q.TunnelId);
         Assert.Equal(IpProtocols.Gre, q.Outer.L4Protocol);
+        Assert.Equal(IpAddress.Parse("172.16.1.1"), q.TunnelSrcIp); // the innermost tunnel's carrier, U0
         Assert.Equal(inner, frame[q.InnerFrameOffset..]);
         AssertTsharkClean([frame]);
     }

@@ -25,6 +25,9 @@ internal static class Oracle
             Assert.Equal(spec.InnerOffset, p.Inner.EthernetOffset);
             var outerIp = top.Extract<IPPacket>();
             Assert.Equal(outerIp.SourceAddress, IpOf(frame, p.Outer, source: true));
+            Assert.Equal(outerIp.SourceAddress, p.TunnelSrcIp.ToIPAddress());
+            Assert.Equal(outerIp.DestinationAddress, p.TunnelDstIp.ToIPAddress());
+            Assert.Equal(((EthernetPacket)top).SourceHardwareAddress.GetAddressBytes(), p.TunnelSrcMac.ToBytes());
             Assert.Equal(17, p.Outer.L4Protocol);
         }
         else

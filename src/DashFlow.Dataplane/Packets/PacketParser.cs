@@ -73,6 +73,9 @@ public static class PacketParser
             packet.TunnelFlowId = flowId;
             packet.TunnelHeaderOffset = packet.Inner.L4Offset + (kind == TunnelKind.Vxlan ? 8 : 0);
             packet.Flags |= PacketFlags.Tunneled;
+            ReadAddresses(limited, packet.Inner.L3Offset, packet.Inner.IpVersion, out packet.TunnelSrcIp, out packet.TunnelDstIp);
+            packet.TunnelSrcMac = packet.Inner.SrcMac;
+            packet.TunnelDstMac = packet.Inner.DstMac;
 
             // The inner frame ends where the outer IP packet ends (outer Ethernet padding is not inner data).
             limited = limited[..Math.Min(limited.Length, packet.Inner.L3End)];

@@ -12,6 +12,8 @@ namespace DashFlow.Dataplane.Packets;
 /// L4 header: an address rewrite fixes only the IP header, and a port rewrite is refused. The frame must be the one the
 /// packet was parsed from; the packet's flow fields are updated to the new values. In a tunnelled frame only the innermost
 /// packet changes: a non-zero outer UDP checksum would go stale, so the pipeline rewrites the decapsulated inner frame.
+/// An IPv6 packet whose routing header still has segments left has its final destination there, not in the header: a DNAT
+/// on it would leave the L4 checksum wrong, and such packets are not NAT candidates.
 /// </remarks>
 public static class PacketRewriter
 {

@@ -122,6 +122,18 @@ public struct ParsedPacket
     /// <summary>Offset of the innermost tunnel header (VXLAN header, or GRE header), or -1.</summary>
     public int TunnelHeaderOffset;
 
+    /// <summary>Source address of the IP header that carries the innermost tunnel (the remote tunnel endpoint).</summary>
+    public IpAddress TunnelSrcIp;
+
+    /// <summary>Destination address of the IP header that carries the innermost tunnel (the local endpoint, e.g. the VIP).</summary>
+    public IpAddress TunnelDstIp;
+
+    /// <summary>Source MAC of the Ethernet header that carries the innermost tunnel.</summary>
+    public MacAddress TunnelSrcMac;
+
+    /// <summary>Destination MAC of the Ethernet header that carries the innermost tunnel.</summary>
+    public MacAddress TunnelDstMac;
+
     /// <summary>The innermost L4 protocol.</summary>
     public byte IpProtocol;
 
