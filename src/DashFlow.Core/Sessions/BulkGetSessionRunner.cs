@@ -28,6 +28,8 @@ internal sealed class BulkGetSessionRunner(
     Action<BulkGetSession> onScanEnded,
     Action<BulkGetSession> onExit)
 {
+    private const int MaxReadyBatches = 4; // per session, between two deliveries
+
     private readonly List<EventBatch> _readyEvents = [];
     private readonly List<List<SaiDashFlowEntry>> _readyRecords = [];
     private EventBatch? _events;
@@ -204,7 +206,8 @@ internal sealed class BulkGetSessionRunner(
             _events = null;
         }
 
-        return --_remaining > 0;
+        // Ending the slice early (the cursor is already past this entry) bounds what waits for delivery.
+        return --_remaining > 0 && _readyEvents.Count < MaxReadyBatches;
     }
 
     /// <summary>Takes one matching entry for a GRPC-mode session; false once the entry limit is reached.</summary>
@@ -218,7 +221,7 @@ internal sealed class BulkGetSessionRunner(
             _records = null;
         }
 
-        return --_remaining > 0;
+        return --_remaining > 0 && _readyRecords.Count < MaxReadyBatches;
     }
 
     private readonly struct EventVisitor(FlowFilterPredicate predicate, BulkGetSessionRunner runner, bool withState) : IFlowScanVisitor
