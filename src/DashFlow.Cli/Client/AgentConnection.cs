@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DashFlow.Model;
+using DashFlow.Server.Hosting;
 using DashFlow.Server.Services;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -26,10 +27,7 @@ public static class AgentConnection
 
     /// <summary>Opens a channel to the agent (HTTP/2 without TLS).</summary>
     public static GrpcChannel Open(string server) =>
-        GrpcChannel.ForAddress(server.Contains("://", StringComparison.Ordinal) ? server : $"http://{server}", new GrpcChannelOptions
-        {
-            MaxReceiveMessageSize = 64 * 1024 * 1024,
-        });
+        Http2Tuning.Channel(server.Contains("://", StringComparison.Ordinal) ? server : $"http://{server}");
 
     /// <summary>Runs <paramref name="call"/> against the agent and maps failures to one line and an exit code.</summary>
     public static async Task<int> RunAsync(string server, double timeoutSeconds, TextWriter error, Func<Proto.FlowApi.FlowApiClient, CallOptions, Task<int>> call)

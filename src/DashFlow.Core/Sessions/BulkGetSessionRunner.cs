@@ -2,7 +2,6 @@ using DashFlow.Api;
 using DashFlow.Engine;
 using DashFlow.Model;
 using DashFlow.Records;
-using SaiDashFlowEntry = DashFlow.Protos.SaiDashFlowEntry;
 
 namespace DashFlow.Sessions;
 
@@ -31,9 +30,9 @@ internal sealed class BulkGetSessionRunner(
     private const int MaxReadyBatches = 4; // per session, between two deliveries
 
     private readonly List<EventBatch> _readyEvents = [];
-    private readonly List<List<SaiDashFlowEntry>> _readyRecords = [];
+    private readonly List<FlowRecordBatch> _readyRecords = [];
     private EventBatch? _events;
-    private List<SaiDashFlowEntry>? _records;
+    private FlowRecordBatch? _records;
     private FlowTableId _table;
     private long _remaining;
 
@@ -170,7 +169,7 @@ internal sealed class BulkGetSessionRunner(
         while (_readyRecords.Count > 0)
         {
             var batch = _readyRecords[0];
-            int count = batch.Count; // the list belongs to the sink once passed
+            int count = batch.Count; // the batch belongs to the sink once passed
             await sink!.SendAsync(session.Id, batch, token).ConfigureAwait(false);
             _readyRecords.RemoveAt(0);
             session.AddDelivered(count);
@@ -213,8 +212,8 @@ internal sealed class BulkGetSessionRunner(
     /// <summary>Takes one matching entry for a GRPC-mode session; false once the entry limit is reached.</summary>
     private bool AddRecord(in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata)
     {
-        _records ??= new List<SaiDashFlowEntry>(context.RecordBatchSize);
-        _records.Add(FlowRecordCodec.ToMessage(in key, in state, vendorMetadata));
+        _records ??= new FlowRecordBatch(context.RecordBatchSize * 192);
+        _records.Add(in key, in state, vendorMetadata);
         if (_records.Count >= context.RecordBatchSize)
         {
             _readyRecords.Add(_records);

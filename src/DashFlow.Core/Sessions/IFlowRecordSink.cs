@@ -1,5 +1,5 @@
 using DashFlow.Model;
-using SaiDashFlowEntry = DashFlow.Protos.SaiDashFlowEntry;
+using DashFlow.Records;
 
 namespace DashFlow.Sessions;
 
@@ -10,12 +10,13 @@ namespace DashFlow.Sessions;
 /// <remarks>
 /// The session calls <see cref="SendAsync"/> for each batch, in order, never concurrently; then <see cref="CompleteAsync"/>
 /// exactly once with the final state (also after a cancellation or a failure, best effort); then disposes the sink. An
-/// exception from the sink fails the session (state FAILED). The batch list belongs to the sink once passed.
+/// exception from the sink fails the session (state FAILED). A batch is packed records (no object per flow) and belongs
+/// to the sink once passed.
 /// </remarks>
 public interface IFlowRecordSink : IAsyncDisposable
 {
     /// <summary>Delivers a batch of records; the session waits for it, so a slow receiver slows the session.</summary>
-    ValueTask SendAsync(BulkGetSessionId session, IReadOnlyList<SaiDashFlowEntry> batch, CancellationToken cancellationToken);
+    ValueTask SendAsync(BulkGetSessionId session, FlowRecordBatch batch, CancellationToken cancellationToken);
 
     /// <summary>Ends the stream with the session's final state and the number of records delivered.</summary>
     ValueTask CompleteAsync(BulkGetSessionId session, BulkGetSessionState finalState, long entriesDelivered, CancellationToken cancellationToken);

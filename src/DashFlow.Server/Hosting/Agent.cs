@@ -61,6 +61,7 @@ public sealed class Agent : IAsyncDisposable
         ConfigureLogging(builder.Logging, options);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            Http2Tuning.Apply(kestrel.Limits);
             kestrel.Listen(grpcEndpoint, listen => listen.Protocols = HttpProtocols.Http2); // h2c: no TLS, so HTTP/2 only
             if (metricsEndpoint is not null)
             {

@@ -32,7 +32,11 @@ public sealed class ReceiverHost : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint, l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            Http2Tuning.Apply(kestrel.Limits);
+            kestrel.Listen(endpoint, l => l.Protocols = HttpProtocols.Http2);
+        });
         builder.Services.AddSingleton(consumer);
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = maxMessageBytes);
         var app = builder.Build();

@@ -144,32 +144,27 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
 
     public override Task<Proto.BulkStatusReply> CreateFlowRecords(Proto.FlowRecordsCreateRequest request, ServerCallContext context)
     {
-        limits.CheckBulk(request.Records.Count, "create_flow_records");
-        int count = request.Records.Count;
-        var statuses = new SaiStatus[count];
-        var table = new FlowTableId(request.FlowTableId);
-        var mode = ErrorMode(request.ErrorMode);
-        bool failed = false;
-        for (int i = 0; i < count; i++)
+        int count = request.Records.Count + (int)request.PackedCount;
+        limits.CheckBulk(count, "create_flow_records");
+        var creator = new RecordCreator(api, new FlowTableId(request.FlowTableId), ErrorMode(request.ErrorMode), new SaiStatus[count]);
+        foreach (var record in request.Records)
         {
-            if (failed && mode == BulkErrorMode.StopOnError)
-            {
-                statuses[i] = SaiStatus.NotExecuted;
-                continue;
-            }
-
-            var status = FlowRecordCodec.TryFromMessage(request.Records[i], out var key, out var state, out var vendor);
-            if (status == SaiStatus.Success)
-            {
-                status = api.CreateFlowEntry(new FlowEntryAddress(table, key), in state, vendor);
-            }
-
-            statuses[i] = status;
-            failed |= status != SaiStatus.Success;
+            var status = FlowRecordCodec.TryFromMessage(record, out var key, out var state, out var vendor);
+            creator.Next(status, in key, in state, vendor);
         }
 
-        metrics.CountBulk("create_flow_records", statuses);
-        return Task.FromResult(BulkReply(failed ? SaiStatus.Failure : SaiStatus.Success, statuses));
+        if (request.PackedCount > 0)
+        {
+            var batch = FlowRecordBatch.FromPacked(request.PackedRecords.Memory, (int)request.PackedCount);
+            var framing = batch.ForEach(ref creator);
+            while (creator.Position < count)
+            {
+                creator.Next(framing != SaiStatus.Success ? framing : SaiStatus.InvalidParameter, default, default, []); // fewer records than announced
+            }
+        }
+
+        metrics.CountBulk("create_flow_records", creator.Statuses);
+        return Task.FromResult(BulkReply(creator.Failed ? SaiStatus.Failure : SaiStatus.Success, creator.Statuses));
     }
 
     public override Task<Proto.CapabilitiesReply> GetCapabilities(Proto.Empty request, ServerCallContext context)
@@ -284,4 +279,30 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
         1 => BulkErrorMode.IgnoreError,
         _ => throw SaiStatusMapping.ToException(SaiStatus.InvalidParameter, $"error_mode {mode} (0 STOP_ON_ERROR or 1 IGNORE_ERROR)"),
     };
+
+    /// <summary>Creates records one after another under the bulk error mode; decoding failures take the record's place.</summary>
+    private struct RecordCreator(FlowApi api, FlowTableId table, BulkErrorMode mode, SaiStatus[] statuses) : IFlowRecordVisitor
+    {
+        public SaiStatus[] Statuses => statuses;
+
+        public int Position { get; private set; }
+
+        public bool Failed { get; private set; }
+
+        public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata) => Next(SaiStatus.Success, in key, in state, vendorMetadata);
+
+        public void Next(SaiStatus decoded, in FlowKey key, in FlowState state, byte[] vendorMetadata)
+        {
+            if (Position >= statuses.Length)
+            {
+                return; // more records than announced: the extra ones are not created
+            }
+
+            SaiStatus status = Failed && mode == BulkErrorMode.StopOnError ? SaiStatus.NotExecuted
+                : decoded != SaiStatus.Success ? decoded
+                : api.CreateFlowEntry(new FlowEntryAddress(table, key), in state, vendorMetadata);
+            statuses[Position++] = status;
+            Failed |= status != SaiStatus.Success && status != SaiStatus.NotExecuted;
+        }
+    }
 }

@@ -28,27 +28,20 @@ public sealed class FlowDumpConsumer : IFlowBatchConsumer, IDisposable
     /// <summary>Completes with each session's completion summary.</summary>
     public event Action<ulong, Proto.BulkGetCompletion?>? SessionCompleted;
 
-    public ValueTask<int> ConsumeAsync(ulong sessionId, IReadOnlyList<Proto.SaiDashFlowEntry> entries, CancellationToken cancellationToken)
+    public ValueTask<int> ConsumeAsync(ulong sessionId, FlowRecordBatch batch, CancellationToken cancellationToken)
     {
-        var lines = new List<string>(entries.Count);
-        foreach (var entry in entries)
-        {
-            if (FlowRecordCodec.TryFromMessage(entry, out var key, out var state, out var vendor) == SaiStatus.Success)
-            {
-                lines.Add(FlowDumpFormat.ToLine(in key, in state, vendor));
-            }
-        }
-
+        var lines = new LineCollector(new List<string>(batch.Count));
+        batch.ForEach(ref lines);
         lock (_lock)
         {
-            foreach (string line in lines)
+            foreach (string line in lines.Lines)
             {
                 _writer.WriteLine(line);
             }
         }
 
-        Interlocked.Add(ref _written, lines.Count);
-        return ValueTask.FromResult(lines.Count);
+        Interlocked.Add(ref _written, lines.Lines.Count);
+        return ValueTask.FromResult(lines.Lines.Count);
     }
 
     public ValueTask CompleteAsync(ulong sessionId, Proto.BulkGetCompletion? completion, CancellationToken cancellationToken)
@@ -68,5 +61,12 @@ public sealed class FlowDumpConsumer : IFlowBatchConsumer, IDisposable
         {
             _writer.Dispose();
         }
+    }
+
+    private readonly struct LineCollector(List<string> lines) : IFlowRecordVisitor
+    {
+        public List<string> Lines => lines;
+
+        public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata) => lines.Add(FlowDumpFormat.ToLine(in key, in state, vendorMetadata));
     }
 }

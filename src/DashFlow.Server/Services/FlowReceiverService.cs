@@ -1,4 +1,5 @@
 using DashFlow.Model;
+using DashFlow.Records;
 using Grpc.Core;
 using Proto = DashFlow.Protos;
 
@@ -15,10 +16,16 @@ public sealed class FlowReceiverService(IFlowBatchConsumer consumer) : Proto.Flo
         await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
         {
             session = batch.SessionId;
-            received += (ulong)batch.Entries.Count;
             if (batch.Entries.Count > 0)
             {
-                applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, batch.Entries, context.CancellationToken).ConfigureAwait(false);
+                received += (ulong)batch.Entries.Count;
+                applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, FlowRecordBatch.FromMessages(batch.Entries), context.CancellationToken).ConfigureAwait(false);
+            }
+
+            if (batch.PackedCount > 0)
+            {
+                received += batch.PackedCount;
+                applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, FlowRecordBatch.FromPacked(batch.PackedEntries.Memory, (int)batch.PackedCount), context.CancellationToken).ConfigureAwait(false);
             }
 
             if (batch.Completion is not null)

@@ -1,5 +1,8 @@
 using DashFlow.Model;
+using DashFlow.Records;
+using DashFlow.Server.Hosting;
 using DashFlow.Sessions;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Proto = DashFlow.Protos;
@@ -20,7 +23,7 @@ public sealed class GrpcRecordSink : IFlowRecordSink
     public GrpcRecordSink(IpAddress serverIp, ushort serverPort, TimeSpan deadline)
     {
         string host = serverIp.IsV6 ? $"[{serverIp}]" : serverIp.ToString();
-        _channel = GrpcChannel.ForAddress($"http://{host}:{serverPort}");
+        _channel = Http2Tuning.Channel($"http://{host}:{serverPort}");
         _call = new Proto.FlowReceiver.FlowReceiverClient(_channel).Receive(deadline: DateTime.UtcNow.Add(deadline));
     }
 
@@ -30,10 +33,15 @@ public sealed class GrpcRecordSink : IFlowRecordSink
     /// <summary>A factory for <see cref="Api.FlowApiOptions.RecordSinkFactory"/>.</summary>
     public static FlowRecordSinkFactory Factory(TimeSpan deadline) => (ip, port) => new GrpcRecordSink(ip, port, deadline);
 
-    public async ValueTask SendAsync(BulkGetSessionId session, IReadOnlyList<Proto.SaiDashFlowEntry> batch, CancellationToken cancellationToken)
+    public async ValueTask SendAsync(BulkGetSessionId session, FlowRecordBatch batch, CancellationToken cancellationToken)
     {
-        var message = new Proto.FlowBatch { SessionId = session.Value };
-        message.Entries.AddRange(batch);
+        // The batch belongs to the sink, so its bytes can go on the wire without a copy.
+        var message = new Proto.FlowBatch
+        {
+            SessionId = session.Value,
+            PackedEntries = UnsafeByteOperations.UnsafeWrap(batch.Packed),
+            PackedCount = (uint)batch.Count,
+        };
         await _call.RequestStream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
     }
 

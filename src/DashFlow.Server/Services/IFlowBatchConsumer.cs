@@ -1,3 +1,4 @@
+using DashFlow.Records;
 using Proto = DashFlow.Protos;
 
 namespace DashFlow.Server.Services;
@@ -6,8 +7,8 @@ namespace DashFlow.Server.Services;
 /// them to a file, or hand them to an application (the HA standby later).</summary>
 public interface IFlowBatchConsumer
 {
-    /// <summary>Takes one batch; returns how many records were applied.</summary>
-    ValueTask<int> ConsumeAsync(ulong sessionId, IReadOnlyList<Proto.SaiDashFlowEntry> entries, CancellationToken cancellationToken);
+    /// <summary>Takes one batch of packed records; returns how many were applied.</summary>
+    ValueTask<int> ConsumeAsync(ulong sessionId, FlowRecordBatch batch, CancellationToken cancellationToken);
 
     /// <summary>The session's completion arrived (or the stream ended without one: <paramref name="completion"/> is null).</summary>
     ValueTask CompleteAsync(ulong sessionId, Proto.BulkGetCompletion? completion, CancellationToken cancellationToken);

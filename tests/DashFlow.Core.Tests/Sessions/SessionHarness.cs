@@ -49,14 +49,16 @@ internal sealed class MemorySink : IFlowRecordSink
 
     public bool Disposed { get; private set; }
 
-    public ValueTask SendAsync(BulkGetSessionId session, IReadOnlyList<SaiDashFlowEntry> batch, CancellationToken cancellationToken)
+    public ValueTask SendAsync(BulkGetSessionId session, FlowRecordBatch batch, CancellationToken cancellationToken)
     {
         if (Batches++ == FailOnBatch)
         {
             throw new IOException("receiver went away");
         }
 
-        Records.AddRange(batch);
+        var records = batch.ToMessages();
+        Assert.Equal(batch.Count, records.Count);
+        Records.AddRange(records);
         return ValueTask.CompletedTask;
     }
 
