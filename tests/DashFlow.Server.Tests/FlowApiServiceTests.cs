@@ -160,4 +160,32 @@ public sealed class FlowApiServiceTests(AgentFixture agent) : IClassFixture<Agen
         Assert.Contains("dashflow_operations_total{operation=\"create_flow_table\",status=\"SAI_STATUS_SUCCESS\"}", text, StringComparison.Ordinal);
         Assert.Contains($"dashflow_flows{{table=\"0x{table:x}\"}} 0", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task CreateFlowRecords_Packed_EachRecordItsStatusAndShortBatchRefused()
+    {
+        ulong table = await CreateTableAsync();
+        var batch = new FlowRecordBatch();
+        for (ushort port = 1; port <= 3; port++)
+        {
+            var key = s_key;
+            key.SrcPort = port;
+            batch.Add(in key, new FlowState { IsUnidirectional = true, Version = port }, []);
+        }
+
+        var request = new Proto.FlowRecordsCreateRequest
+        {
+            FlowTableId = table,
+            ErrorMode = 1,
+            PackedRecords = ByteString.CopyFrom(batch.Packed.Span),
+            PackedCount = 4, // one more than packed
+        };
+
+        var reply = await agent.Client.CreateFlowRecordsAsync(request);
+
+        Assert.Equal((int)SaiStatus.Failure, reply.Status);
+        Assert.Equal([0, 0, 0, (int)SaiStatus.InvalidParameter], reply.Statuses);
+        Assert.True(agent.Agent.Api.TryGetTable(new FlowTableId(table), out var engine));
+        Assert.Equal(3, engine.Count);
+    }
 }
