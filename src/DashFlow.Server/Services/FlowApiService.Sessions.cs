@@ -7,109 +7,65 @@ namespace DashFlow.Server.Services;
 // Bulk get filters, sessions and their notification stream.
 public sealed partial class FlowApiService
 {
-    public override Task<Proto.ObjectId> CreateFlowEntryBulkGetSessionFilter(Proto.ObjectCreateRequest request, ServerCallContext context)
-    {
-        var attributes = Read(request.Attributes, "create_flow_entry_bulk_get_session_filter");
-        var status = metrics.Count("create_flow_entry_bulk_get_session_filter", api.CreateFlowEntryBulkGetSessionFilter(out var id, attributes));
-        SaiStatusMapping.ThrowIfFailed(status, "create_flow_entry_bulk_get_session_filter");
-        return Task.FromResult(new Proto.ObjectId { Oid = id.Value });
-    }
+    public override Task<Proto.ObjectId> CreateFlowEntryBulkGetSessionFilter(Proto.ObjectCreateRequest request, ServerCallContext context) =>
+        CreateObject("create_flow_entry_bulk_get_session_filter", request.Attributes, (Api.SaiAttribute[] a, out ulong id) =>
+        {
+            var status = api.CreateFlowEntryBulkGetSessionFilter(out var filter, a);
+            id = filter.Value;
+            return status;
+        });
 
-    public override Task<Proto.Empty> RemoveFlowEntryBulkGetSessionFilter(Proto.ObjectId request, ServerCallContext context)
-    {
-        var status = metrics.Count("remove_flow_entry_bulk_get_session_filter", api.RemoveFlowEntryBulkGetSessionFilter(new BulkGetSessionFilterId(request.Oid)));
-        SaiStatusMapping.ThrowIfFailed(status, "remove_flow_entry_bulk_get_session_filter");
-        return Task.FromResult(new Proto.Empty());
-    }
+    public override Task<Proto.Empty> RemoveFlowEntryBulkGetSessionFilter(Proto.ObjectId request, ServerCallContext context) =>
+        RemoveObject("remove_flow_entry_bulk_get_session_filter", api.RemoveFlowEntryBulkGetSessionFilter(new BulkGetSessionFilterId(request.Oid)));
 
-    public override Task<Proto.Empty> SetFlowEntryBulkGetSessionFilterAttribute(Proto.ObjectSetRequest request, ServerCallContext context)
-    {
-        var attribute = ReadOne(request.Attribute, "set_flow_entry_bulk_get_session_filter_attribute");
-        var status = api.SetFlowEntryBulkGetSessionFilterAttribute(new BulkGetSessionFilterId(request.Oid), in attribute);
-        SaiStatusMapping.ThrowIfFailed(status, "set_flow_entry_bulk_get_session_filter_attribute");
-        return Task.FromResult(new Proto.Empty());
-    }
+    public override Task<Proto.Empty> SetFlowEntryBulkGetSessionFilterAttribute(Proto.ObjectSetRequest request, ServerCallContext context) =>
+        SetObject("set_flow_entry_bulk_get_session_filter_attribute", request.Attribute, a => api.SetFlowEntryBulkGetSessionFilterAttribute(new BulkGetSessionFilterId(request.Oid), in a));
 
-    public override Task<Proto.AttributesReply> GetFlowEntryBulkGetSessionFilterAttribute(Proto.ObjectGetRequest request, ServerCallContext context)
-    {
-        var attributes = Queries(request.Ids);
-        var status = api.GetFlowEntryBulkGetSessionFilterAttribute(new BulkGetSessionFilterId(request.Oid), attributes);
-        SaiStatusMapping.ThrowIfFailed(status, "get_flow_entry_bulk_get_session_filter_attribute");
-        return Task.FromResult(Reply(attributes));
-    }
+    public override Task<Proto.AttributesReply> GetFlowEntryBulkGetSessionFilterAttribute(Proto.ObjectGetRequest request, ServerCallContext context) =>
+        GetObject("get_flow_entry_bulk_get_session_filter_attribute", request.Ids, a => api.GetFlowEntryBulkGetSessionFilterAttribute(new BulkGetSessionFilterId(request.Oid), a));
 
-    public override Task<Proto.BulkObjectCreateReply> CreateFlowEntryBulkGetSessionFilters(Proto.BulkObjectCreateRequest request, ServerCallContext context)
-    {
-        limits.CheckBulk(request.Objects.Count, "create_flow_entry_bulk_get_session_filters");
-        var lists = request.Objects.Select(o => Read(o.Attributes, "create_flow_entry_bulk_get_session_filters")).ToArray();
-        var ids = new BulkGetSessionFilterId[lists.Length];
-        var statuses = new Model.SaiStatus[lists.Length];
-        var status = api.CreateFlowEntryBulkGetSessionFilters(lists, ErrorMode(request.ErrorMode), ids, statuses);
-        var reply = new Proto.BulkObjectCreateReply { Status = (int)status };
-        reply.Statuses.AddRange(statuses.Select(s => (int)s));
-        reply.Oids.AddRange(ids.Select(id => id.Value));
-        return Task.FromResult(reply);
-    }
+    public override Task<Proto.BulkObjectCreateReply> CreateFlowEntryBulkGetSessionFilters(Proto.BulkObjectCreateRequest request, ServerCallContext context) =>
+        BulkCreateObjects("create_flow_entry_bulk_get_session_filters", request, (lists, mode, ids, statuses) =>
+        {
+            var typed = new BulkGetSessionFilterId[lists.Length];
+            var status = api.CreateFlowEntryBulkGetSessionFilters(lists, mode, typed, statuses);
+            typed.Select(t => t.Value).ToArray().CopyTo(ids);
+            return status;
+        });
 
-    public override Task<Proto.BulkStatusReply> RemoveFlowEntryBulkGetSessionFilters(Proto.BulkObjectRemoveRequest request, ServerCallContext context)
-    {
-        limits.CheckBulk(request.Oids.Count, "remove_flow_entry_bulk_get_session_filters");
-        var statuses = new Model.SaiStatus[request.Oids.Count];
-        var status = api.RemoveFlowEntryBulkGetSessionFilters(request.Oids.Select(o => new BulkGetSessionFilterId(o)).ToArray(), ErrorMode(request.ErrorMode), statuses);
-        return Task.FromResult(BulkReply(status, statuses));
-    }
+    public override Task<Proto.BulkStatusReply> RemoveFlowEntryBulkGetSessionFilters(Proto.BulkObjectRemoveRequest request, ServerCallContext context) =>
+        BulkRemoveObjects("remove_flow_entry_bulk_get_session_filters", request, (ids, mode, statuses) =>
+            api.RemoveFlowEntryBulkGetSessionFilters([.. ids.Select(o => new BulkGetSessionFilterId(o))], mode, statuses));
 
-    public override Task<Proto.ObjectId> CreateFlowEntryBulkGetSession(Proto.ObjectCreateRequest request, ServerCallContext context)
-    {
-        var attributes = Read(request.Attributes, "create_flow_entry_bulk_get_session");
-        var status = metrics.Count("create_flow_entry_bulk_get_session", api.CreateFlowEntryBulkGetSession(out var id, attributes));
-        SaiStatusMapping.ThrowIfFailed(status, "create_flow_entry_bulk_get_session");
-        return Task.FromResult(new Proto.ObjectId { Oid = id.Value });
-    }
+    public override Task<Proto.ObjectId> CreateFlowEntryBulkGetSession(Proto.ObjectCreateRequest request, ServerCallContext context) =>
+        CreateObject("create_flow_entry_bulk_get_session", request.Attributes, (Api.SaiAttribute[] a, out ulong id) =>
+        {
+            var status = api.CreateFlowEntryBulkGetSession(out var session, a);
+            id = session.Value;
+            return status;
+        });
 
-    public override Task<Proto.Empty> RemoveFlowEntryBulkGetSession(Proto.ObjectId request, ServerCallContext context)
-    {
-        var status = metrics.Count("remove_flow_entry_bulk_get_session", api.RemoveFlowEntryBulkGetSession(new BulkGetSessionId(request.Oid)));
-        SaiStatusMapping.ThrowIfFailed(status, "remove_flow_entry_bulk_get_session");
-        return Task.FromResult(new Proto.Empty());
-    }
+    public override Task<Proto.Empty> RemoveFlowEntryBulkGetSession(Proto.ObjectId request, ServerCallContext context) =>
+        RemoveObject("remove_flow_entry_bulk_get_session", api.RemoveFlowEntryBulkGetSession(new BulkGetSessionId(request.Oid)));
 
-    public override Task<Proto.Empty> SetFlowEntryBulkGetSessionAttribute(Proto.ObjectSetRequest request, ServerCallContext context)
-    {
-        var attribute = ReadOne(request.Attribute, "set_flow_entry_bulk_get_session_attribute");
-        var status = api.SetFlowEntryBulkGetSessionAttribute(new BulkGetSessionId(request.Oid), in attribute);
-        SaiStatusMapping.ThrowIfFailed(status, "set_flow_entry_bulk_get_session_attribute");
-        return Task.FromResult(new Proto.Empty());
-    }
+    public override Task<Proto.Empty> SetFlowEntryBulkGetSessionAttribute(Proto.ObjectSetRequest request, ServerCallContext context) =>
+        SetObject("set_flow_entry_bulk_get_session_attribute", request.Attribute, a => api.SetFlowEntryBulkGetSessionAttribute(new BulkGetSessionId(request.Oid), in a));
 
-    public override Task<Proto.AttributesReply> GetFlowEntryBulkGetSessionAttribute(Proto.ObjectGetRequest request, ServerCallContext context)
-    {
-        var attributes = Queries(request.Ids);
-        var status = api.GetFlowEntryBulkGetSessionAttribute(new BulkGetSessionId(request.Oid), attributes);
-        SaiStatusMapping.ThrowIfFailed(status, "get_flow_entry_bulk_get_session_attribute");
-        return Task.FromResult(Reply(attributes));
-    }
+    public override Task<Proto.AttributesReply> GetFlowEntryBulkGetSessionAttribute(Proto.ObjectGetRequest request, ServerCallContext context) =>
+        GetObject("get_flow_entry_bulk_get_session_attribute", request.Ids, a => api.GetFlowEntryBulkGetSessionAttribute(new BulkGetSessionId(request.Oid), a));
 
-    public override Task<Proto.BulkObjectCreateReply> CreateFlowEntryBulkGetSessions(Proto.BulkObjectCreateRequest request, ServerCallContext context)
-    {
-        limits.CheckBulk(request.Objects.Count, "create_flow_entry_bulk_get_sessions");
-        var lists = request.Objects.Select(o => Read(o.Attributes, "create_flow_entry_bulk_get_sessions")).ToArray();
-        var ids = new BulkGetSessionId[lists.Length];
-        var statuses = new Model.SaiStatus[lists.Length];
-        var status = api.CreateFlowEntryBulkGetSessions(lists, ErrorMode(request.ErrorMode), ids, statuses);
-        var reply = new Proto.BulkObjectCreateReply { Status = (int)status };
-        reply.Statuses.AddRange(statuses.Select(s => (int)s));
-        reply.Oids.AddRange(ids.Select(id => id.Value));
-        return Task.FromResult(reply);
-    }
+    public override Task<Proto.BulkObjectCreateReply> CreateFlowEntryBulkGetSessions(Proto.BulkObjectCreateRequest request, ServerCallContext context) =>
+        BulkCreateObjects("create_flow_entry_bulk_get_sessions", request, (lists, mode, ids, statuses) =>
+        {
+            var typed = new BulkGetSessionId[lists.Length];
+            var status = api.CreateFlowEntryBulkGetSessions(lists, mode, typed, statuses);
+            typed.Select(t => t.Value).ToArray().CopyTo(ids);
+            return status;
+        });
 
-    public override Task<Proto.BulkStatusReply> RemoveFlowEntryBulkGetSessions(Proto.BulkObjectRemoveRequest request, ServerCallContext context)
-    {
-        limits.CheckBulk(request.Oids.Count, "remove_flow_entry_bulk_get_sessions");
-        var statuses = new Model.SaiStatus[request.Oids.Count];
-        var status = api.RemoveFlowEntryBulkGetSessions(request.Oids.Select(o => new BulkGetSessionId(o)).ToArray(), ErrorMode(request.ErrorMode), statuses);
-        return Task.FromResult(BulkReply(status, statuses));
-    }
+    public override Task<Proto.BulkStatusReply> RemoveFlowEntryBulkGetSessions(Proto.BulkObjectRemoveRequest request, ServerCallContext context) =>
+        BulkRemoveObjects("remove_flow_entry_bulk_get_sessions", request, (ids, mode, statuses) =>
+            api.RemoveFlowEntryBulkGetSessions([.. ids.Select(o => new BulkGetSessionId(o))], mode, statuses));
 
     public override async Task SubscribeBulkGetEvents(Proto.BulkGetEventSubscription request, IServerStreamWriter<Proto.BulkGetSessionEvent> responseStream, ServerCallContext context)
     {

@@ -13,57 +13,34 @@ namespace DashFlow.Server.Services;
 /// </summary>
 public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, AgentMetrics metrics, BulkGetEventHub events) : Proto.FlowApi.FlowApiBase
 {
-    public override Task<Proto.ObjectId> CreateFlowTable(Proto.ObjectCreateRequest request, ServerCallContext context)
-    {
-        var attributes = Read(request.Attributes, "create_flow_table");
-        var status = metrics.Count("create_flow_table", api.CreateFlowTable(out var id, attributes));
-        SaiStatusMapping.ThrowIfFailed(status, "create_flow_table");
-        return Task.FromResult(new Proto.ObjectId { Oid = id.Value });
-    }
+    public override Task<Proto.ObjectId> CreateFlowTable(Proto.ObjectCreateRequest request, ServerCallContext context) =>
+        CreateObject("create_flow_table", request.Attributes, (SaiAttribute[] a, out ulong id) =>
+        {
+            var status = api.CreateFlowTable(out var table, a);
+            id = table.Value;
+            return status;
+        });
 
-    public override Task<Proto.Empty> RemoveFlowTable(Proto.ObjectId request, ServerCallContext context)
-    {
-        var status = metrics.Count("remove_flow_table", api.RemoveFlowTable(new FlowTableId(request.Oid)));
-        SaiStatusMapping.ThrowIfFailed(status, "remove_flow_table");
-        return Task.FromResult(new Proto.Empty());
-    }
+    public override Task<Proto.Empty> RemoveFlowTable(Proto.ObjectId request, ServerCallContext context) =>
+        RemoveObject("remove_flow_table", api.RemoveFlowTable(new FlowTableId(request.Oid)));
 
-    public override Task<Proto.Empty> SetFlowTableAttribute(Proto.ObjectSetRequest request, ServerCallContext context)
-    {
-        var attribute = ReadOne(request.Attribute, "set_flow_table_attribute");
-        var status = metrics.Count("set_flow_table_attribute", api.SetFlowTableAttribute(new FlowTableId(request.Oid), in attribute));
-        SaiStatusMapping.ThrowIfFailed(status, "set_flow_table_attribute");
-        return Task.FromResult(new Proto.Empty());
-    }
+    public override Task<Proto.Empty> SetFlowTableAttribute(Proto.ObjectSetRequest request, ServerCallContext context) =>
+        SetObject("set_flow_table_attribute", request.Attribute, a => api.SetFlowTableAttribute(new FlowTableId(request.Oid), in a));
 
-    public override Task<Proto.AttributesReply> GetFlowTableAttribute(Proto.ObjectGetRequest request, ServerCallContext context)
-    {
-        var attributes = Queries(request.Ids);
-        var status = metrics.Count("get_flow_table_attribute", api.GetFlowTableAttribute(new FlowTableId(request.Oid), attributes));
-        SaiStatusMapping.ThrowIfFailed(status, "get_flow_table_attribute");
-        return Task.FromResult(Reply(attributes));
-    }
+    public override Task<Proto.AttributesReply> GetFlowTableAttribute(Proto.ObjectGetRequest request, ServerCallContext context) =>
+        GetObject("get_flow_table_attribute", request.Ids, a => api.GetFlowTableAttribute(new FlowTableId(request.Oid), a));
 
-    public override Task<Proto.BulkObjectCreateReply> CreateFlowTables(Proto.BulkObjectCreateRequest request, ServerCallContext context)
-    {
-        limits.CheckBulk(request.Objects.Count, "create_flow_tables");
-        var lists = request.Objects.Select(o => Read(o.Attributes, "create_flow_tables")).ToArray();
-        var ids = new FlowTableId[lists.Length];
-        var statuses = new SaiStatus[lists.Length];
-        var status = api.CreateFlowTables(lists, ErrorMode(request.ErrorMode), ids, statuses);
-        var reply = new Proto.BulkObjectCreateReply { Status = (int)status };
-        reply.Statuses.AddRange(statuses.Select(s => (int)s));
-        reply.Oids.AddRange(ids.Select(id => id.Value));
-        return Task.FromResult(reply);
-    }
+    public override Task<Proto.BulkObjectCreateReply> CreateFlowTables(Proto.BulkObjectCreateRequest request, ServerCallContext context) =>
+        BulkCreateObjects("create_flow_tables", request, (lists, mode, ids, statuses) =>
+        {
+            var typed = new FlowTableId[lists.Length];
+            var status = api.CreateFlowTables(lists, mode, typed, statuses);
+            typed.Select(t => t.Value).ToArray().CopyTo(ids);
+            return status;
+        });
 
-    public override Task<Proto.BulkStatusReply> RemoveFlowTables(Proto.BulkObjectRemoveRequest request, ServerCallContext context)
-    {
-        limits.CheckBulk(request.Oids.Count, "remove_flow_tables");
-        var statuses = new SaiStatus[request.Oids.Count];
-        var status = api.RemoveFlowTables(request.Oids.Select(o => new FlowTableId(o)).ToArray(), ErrorMode(request.ErrorMode), statuses);
-        return Task.FromResult(BulkReply(status, statuses));
-    }
+    public override Task<Proto.BulkStatusReply> RemoveFlowTables(Proto.BulkObjectRemoveRequest request, ServerCallContext context) =>
+        BulkRemoveObjects("remove_flow_tables", request, (ids, mode, statuses) => api.RemoveFlowTables([.. ids.Select(o => new FlowTableId(o))], mode, statuses));
 
     public override Task<Proto.Empty> CreateFlowEntry(Proto.FlowEntryCreateRequest request, ServerCallContext context)
     {
