@@ -114,6 +114,9 @@ public sealed class FlowListConsoleTests(AgentFixture agent) : IClassFixture<Age
         var created = AgentFixture.Run(["flow", "create", .. key, "--version", "7", "--actions", "encap_u0,set_dmac", "--dst-mac", "00:bb:bb:bb:bb:bb", "--u0-vni", "100", "--u0-dip", "172.16.1.20"]);
         var got = AgentFixture.Run(["flow", "get", .. key]);
         var reverse = AgentFixture.Run(["flow", "get", "--server", agent.Server, "--table", table, "--eni-mac", "00:00:02:03:04:05", "--vnet", "100", "--proto", "17", "--src-ip", "10.9.9.2", "--dst-ip", "10.9.9.1", "--src-port", "5353", "--dst-port", "53"]);
+        var set = AgentFixture.Run(["flow", "set", .. key, "--version", "9", "--sync-state", "synced"]);
+        var afterSet = AgentFixture.Run(["flow", "get", .. key]);
+        var badSet = AgentFixture.Run(["flow", "set", .. key, "--sync-state", "sleepy"]);
         var removed = AgentFixture.Run(["flow", "remove", .. key]);
         var gone = AgentFixture.Run(["flow", "get", .. key]);
 
@@ -121,6 +124,10 @@ public sealed class FlowListConsoleTests(AgentFixture agent) : IClassFixture<Age
         Assert.Contains("\"1\":7", got.Out, StringComparison.Ordinal);
         Assert.Contains("\"15\":\"172.16.1.20\"", got.Out, StringComparison.Ordinal);
         Assert.Contains("\"2\":2", reverse.Out, StringComparison.Ordinal); // the implicit reverse is INBOUND (D5)
+        Assert.Equal(0, set.Exit);
+        Assert.Contains("\"1\":9", afterSet.Out, StringComparison.Ordinal);
+        Assert.Contains("\"31\":2", afterSet.Out, StringComparison.Ordinal);
+        Assert.Equal(1, badSet.Exit);
         Assert.Equal(0, removed.Exit);
         Assert.Equal(4, gone.Exit);
         Assert.Contains("SAI_STATUS_ITEM_NOT_FOUND", gone.Error, StringComparison.Ordinal);

@@ -9,6 +9,7 @@ public static class FlowCommand
     {
         FlowCreateCommand.Create(output, error),
         FlowGetCommand.Create(output, error),
+        FlowSetCommand.Create(output, error),
         FlowRemoveCommand.Create(output, error),
         FlowListCommand.Create(output, error),
     };
