@@ -188,4 +188,25 @@ public sealed class FlowApiServiceTests(AgentFixture agent) : IClassFixture<Agen
         Assert.True(agent.Agent.Api.TryGetTable(new FlowTableId(table), out var engine));
         Assert.Equal(3, engine.Count);
     }
+
+    [Fact]
+    public async Task Metrics_SessionsByFinalState()
+    {
+        ulong table = await CreateTableAsync();
+        var session = new Proto.ObjectCreateRequest();
+        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.Mode, S32 = (int)BulkGetSessionMode.EventWithoutFlowState });
+        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FlowTable, Oid = table });
+        await agent.Client.CreateFlowEntryBulkGetSessionAsync(session);
+        using var http = new HttpClient();
+
+        string text = string.Empty;
+        for (int i = 0; i < 100 && !text.Contains("dashflow_bulk_get_sessions_finished_total{state=\"completed\"}", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(50);
+            text = await http.GetStringAsync(new Uri($"http://{agent.Agent.MetricsEndpoint}/metrics"));
+        }
+
+        Assert.Contains("dashflow_bulk_get_sessions_finished_total{state=\"completed\"}", text, StringComparison.Ordinal);
+        Assert.Contains("dashflow_bulk_get_sessions_running", text, StringComparison.Ordinal);
+    }
 }

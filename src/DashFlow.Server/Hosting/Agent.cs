@@ -87,6 +87,7 @@ public sealed class Agent : IAsyncDisposable
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         var metrics = app.Services.GetRequiredService<AgentMetrics>();
+        _ = app.Services.GetRequiredService<BulkGetEventHub>(); // registers the device's notification callback now, not at the first call
         if (metricsEndpoint is not null)
         {
             app.MapMetrics("/metrics", metrics.Registry);

@@ -14,6 +14,8 @@ public sealed class AgentMetrics
     private readonly Gauge _flows;
     private readonly Gauge _aged;
     private readonly Gauge _tableCounters;
+    private readonly Counter _sessionsFinished;
+    private readonly Gauge _sessionsRunning;
 
     public AgentMetrics(FlowApi api)
     {
@@ -23,6 +25,8 @@ public sealed class AgentMetrics
         _flows = factory.CreateGauge("dashflow_flows", "Flow entries per table.", "table");
         _aged = factory.CreateGauge("dashflow_flows_aged", "Entries marked aged per table.", "table");
         _tableCounters = factory.CreateGauge("dashflow_table_events", "Per-table engine counters.", "table", "event");
+        _sessionsFinished = factory.CreateCounter("dashflow_bulk_get_sessions_finished_total", "Bulk get sessions by final state.", "state");
+        _sessionsRunning = factory.CreateGauge("dashflow_bulk_get_sessions_running", "Bulk get sessions created and not yet finished.");
         Registry.AddBeforeCollectCallback(() => Refresh(api));
     }
 
@@ -34,6 +38,16 @@ public sealed class AgentMetrics
     {
         _operations.WithLabels(operation, status.Split().Base.Describe()).Inc();
         return status;
+    }
+
+    /// <summary>A session was created.</summary>
+    public void SessionCreated() => _sessionsRunning.Inc();
+
+    /// <summary>A session raised its FINISHED with <paramref name="finalState"/>.</summary>
+    public void SessionFinished(DashFlow.Sessions.BulkGetSessionState finalState)
+    {
+        _sessionsRunning.Dec();
+        _sessionsFinished.WithLabels(finalState.ToString().ToLowerInvariant()).Inc();
     }
 
     /// <summary>Counts every object of a bulk call.</summary>

@@ -19,9 +19,12 @@ public sealed class BulkGetEventHub : IDisposable
     private readonly FlowApi _api;
     private long _nextId;
 
-    public BulkGetEventHub(FlowApi api)
+    private readonly Hosting.AgentMetrics _metrics;
+
+    public BulkGetEventHub(FlowApi api, Hosting.AgentMetrics metrics)
     {
         _api = api;
+        _metrics = metrics;
         api.RegisterBulkGetSessionEventCallback(Publish);
     }
 
@@ -62,6 +65,14 @@ public sealed class BulkGetEventHub : IDisposable
 
     private void Publish(BulkGetSessionId sessionId, ReadOnlySpan<BulkGetSessionEventData> events)
     {
+        foreach (var data in events)
+        {
+            if (data.EventType == BulkGetSessionEvent.Finished)
+            {
+                _metrics.SessionFinished(data.FinalState);
+            }
+        }
+
         if (_subscribers.IsEmpty)
         {
             return;

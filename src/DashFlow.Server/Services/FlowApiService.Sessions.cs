@@ -42,6 +42,11 @@ public sealed partial class FlowApiService
         {
             var status = api.CreateFlowEntryBulkGetSession(out var session, a);
             id = session.Value;
+            if (status == Model.SaiStatus.Success)
+            {
+                metrics.SessionCreated();
+            }
+
             return status;
         });
 
