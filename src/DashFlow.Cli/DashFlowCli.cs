@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using DashFlow.Cli.Commands.Bench;
 using DashFlow.Cli.Commands.Caps;
 using DashFlow.Cli.Commands.Flow;
@@ -15,7 +16,8 @@ public static class DashFlowCli
     /// <summary>Parses and runs one command line; returns the process exit code (see <see cref="ExitCodes"/>).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("DashFlow: the SONiC DASH Flow API for DPUs and SmartSwitches.");
+        // A plain command named dashflow (not RootCommand, which takes its name from the host process: testhost under tests).
+        var root = new Command("dashflow", "DashFlow: the SONiC DASH Flow API for DPUs and SmartSwitches.") { new HelpOption(), new VersionOption() };
         var bench = new Command("bench", "Throughput and memory benchmarks (JSON lines with --json).");
         bench.Subcommands.Add(BenchEngineCommand.Create(output, error));
         bench.Subcommands.Add(BenchBulkGetCommand.Create(output, error));

@@ -40,7 +40,10 @@ public static class FlowListCommand
 
             return await AgentConnection.RunAsync(parse.GetValue(server)!, parse.GetValue(timeout), error, async (client, options) =>
             {
-                var flows = await ListAsync(client, options, filters, table, parse.GetValue(limit)).ConfigureAwait(false);
+                var flows = new List<Proto.BulkGetSessionEvent>();
+                var listing = ListAsync(client, options, filters, table, parse.GetValue(limit), flows);
+                await ConsoleOutput.ShowProgressAfterASecondAsync(output, "flows", () => Volatile.Read(ref flows).Count, parse.GetValue(limit), listing).ConfigureAwait(false);
+                await listing.ConfigureAwait(false);
                 if (parse.GetValue(file) is { } target)
                 {
                     WriteDump(target, flows);
@@ -65,7 +68,7 @@ public static class FlowListCommand
     }
 
     /// <summary>Creates the filters and an EVENT session, collects its entries until FINISHED, then removes both.</summary>
-    private static async Task<List<Proto.BulkGetSessionEvent>> ListAsync(Proto.FlowApi.FlowApiClient client, CallOptions options, List<Proto.ObjectCreateRequest> filters, ulong? table, uint limit)
+    private static async Task ListAsync(Proto.FlowApi.FlowApiClient client, CallOptions options, List<Proto.ObjectCreateRequest> filters, ulong? table, uint limit, List<Proto.BulkGetSessionEvent> flows)
     {
         var filterIds = new List<ulong>();
         ulong session = 0;
@@ -92,7 +95,6 @@ public static class FlowListCommand
             }
 
             session = (await client.CreateFlowEntryBulkGetSessionAsync(request, options).ResponseAsync.ConfigureAwait(false)).Oid;
-            var flows = new List<Proto.BulkGetSessionEvent>();
             await foreach (var e in subscription.ResponseStream.ReadAllAsync(options.CancellationToken).ConfigureAwait(false))
             {
                 if (e.SessionId != session)
@@ -107,7 +109,7 @@ public static class FlowListCommand
                         throw SaiStatusMapping.ToException(SaiStatus.Failure, $"flow list: the session ended {(BulkGetSessionState)e.FinalState}");
                     }
 
-                    return flows;
+                    return;
                 }
 
                 flows.Add(e);
