@@ -44,7 +44,9 @@ public static class ConsoleOutput
             task.IsIndeterminate = expected <= 0;
             while (!done.IsCompleted)
             {
-                task.Value = progress();
+                long count = progress();
+                task.Value = count;
+                task.Description = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{label} {count:N0}");
                 await Task.WhenAny(done, Task.Delay(100)).ConfigureAwait(false);
             }
 

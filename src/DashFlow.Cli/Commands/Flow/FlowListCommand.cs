@@ -1,9 +1,9 @@
 using System.CommandLine;
-using System.IO.Compression;
 using DashFlow.Api;
 using DashFlow.Cli.Client;
 using DashFlow.Model;
 using DashFlow.Records;
+using DashFlow.Server.Hosting;
 using DashFlow.Server.Services;
 using DashFlow.Sessions;
 using Grpc.Core;
@@ -27,8 +27,13 @@ public static class FlowListCommand
         var filterOptions = new FlowFilterOptions();
         var limit = new Option<uint>("--limit") { Description = "At most this many entries (0 = all).", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "One JSON object per entry (SONiC flow-dump keys)." };
-        var file = new Option<FileInfo?>("--output") { Description = "Write the entries to FILE.jsonl, or FILE.jsonl.gz compressed (SONiC flow dump)." };
-        var command = new Command("list", "List the flows that match filters: the diagnosis console.") { server, timeout, limit, json, file };
+        var file = new Option<FileInfo?>("--output") { Description = "Write the entries to FILE.jsonl, or FILE.jsonl.gz compressed (SONiC flow dump), through a GRPC-mode session." };
+        var receiveOn = new Option<string>("--receive-on")
+        {
+            Description = "With --output: where this command receives the dump; the agent must reach it.",
+            DefaultValueFactory = _ => "127.0.0.1:0",
+        };
+        var command = new Command("list", "List the flows that match filters: the diagnosis console.") { server, timeout, limit, json, file, receiveOn };
         filterOptions.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
@@ -38,18 +43,18 @@ public static class FlowListCommand
                 return ExitCodes.Usage;
             }
 
+            if (parse.GetValue(file) is { } dumpFile)
+            {
+                return await DumpAsync(parse.GetValue(server)!, parse.GetValue(timeout), filters, table, parse.GetValue(limit), dumpFile, parse.GetValue(receiveOn)!, output, error).ConfigureAwait(false);
+            }
+
             return await AgentConnection.RunAsync(parse.GetValue(server)!, parse.GetValue(timeout), error, async (client, options) =>
             {
                 var flows = new List<Proto.BulkGetSessionEvent>();
                 var listing = ListAsync(client, options, filters, table, parse.GetValue(limit), flows);
                 await ConsoleOutput.ShowProgressAfterASecondAsync(output, "flows", () => Volatile.Read(ref flows).Count, parse.GetValue(limit), listing).ConfigureAwait(false);
                 await listing.ConfigureAwait(false);
-                if (parse.GetValue(file) is { } target)
-                {
-                    WriteDump(target, flows);
-                    output.WriteLine($"{flows.Count} flows written to {target.FullName}");
-                }
-                else if (parse.GetValue(json))
+                if (parse.GetValue(json))
                 {
                     foreach (var flow in flows)
                     {
@@ -159,14 +164,104 @@ public static class FlowListCommand
         return FlowDumpFormat.ToLine(in key, attributes);
     }
 
-    private static void WriteDump(FileInfo target, List<Proto.BulkGetSessionEvent> flows)
+    /// <summary>
+    /// A full dump: a receiver here, and a GRPC-mode session on the agent streaming packed records to it (EVENT mode sends
+    /// one notification of 33 attributes per flow and cannot keep up with millions).
+    /// </summary>
+    private static async Task<int> DumpAsync(string server, double timeoutSeconds, List<Proto.ObjectCreateRequest> filters, ulong? table, uint limit, FileInfo target, string receiveOn, TextWriter output, TextWriter error)
     {
-        using var file = target.Create();
-        using Stream stream = target.Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.Fastest) : file;
-        using var writer = new StreamWriter(stream);
-        foreach (var flow in flows)
+        FlowDumpConsumer consumer;
+        try
         {
-            writer.WriteLine(DumpLine(flow));
+            consumer = new FlowDumpConsumer(target.FullName);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"dashflow: --output: {e.Message}");
+            return ExitCodes.LocalError;
+        }
+
+        using (consumer)
+        {
+            var finished = new TaskCompletionSource<Proto.BulkGetCompletion?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            consumer.SessionCompleted += (_, completion) => finished.TrySetResult(completion);
+            ReceiverHost receiver;
+            try
+            {
+                receiver = await ReceiverHost.StartAsync(receiveOn, consumer).ConfigureAwait(false);
+            }
+            catch (ArgumentException e)
+            {
+                error.WriteLine($"dashflow: --receive-on: {e.Message}");
+                return ExitCodes.Usage;
+            }
+            catch (IOException e)
+            {
+                error.WriteLine($"dashflow: --receive-on: {e.Message}");
+                return ExitCodes.LocalError;
+            }
+
+            await using (receiver)
+            {
+                int exit = await AgentConnection.RunAsync(server, timeoutSeconds, error, async (client, options) =>
+                {
+                    var filterIds = new List<ulong>();
+                    ulong session = 0;
+                    try
+                    {
+                        foreach (var filter in filters)
+                        {
+                            filterIds.Add((await client.CreateFlowEntryBulkGetSessionFilterAsync(filter, options).ResponseAsync.ConfigureAwait(false)).Oid);
+                        }
+
+                        var request = new Proto.ObjectCreateRequest();
+                        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.Mode, S32 = (int)BulkGetSessionMode.Grpc });
+                        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.EntryLimitation, U32 = limit });
+                        var address = receiver.Endpoint.Address.Equals(System.Net.IPAddress.Any) ? System.Net.IPAddress.Loopback : receiver.Endpoint.Address;
+                        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerIp, Ip = FlowRecordCodec.ToIpMessage(IpAddress.From(address)) });
+                        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerPort, U32 = (uint)receiver.Endpoint.Port });
+                        for (int i = 0; i < filterIds.Count; i++)
+                        {
+                            request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FirstFilterId + (uint)i, Oid = filterIds[i] });
+                        }
+
+                        if (table is { } tableId)
+                        {
+                            request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FlowTable, Oid = tableId });
+                        }
+
+                        session = (await client.CreateFlowEntryBulkGetSessionAsync(request, options).ResponseAsync.ConfigureAwait(false)).Oid;
+                        var done = finished.Task.WaitAsync(TimeSpan.FromSeconds(timeoutSeconds));
+                        await ConsoleOutput.ShowProgressAfterASecondAsync(output, "flows", () => consumer.Written, limit, done).ConfigureAwait(false);
+                        var completion = await done.ConfigureAwait(false);
+                        if (completion is null || completion.FinalState != (uint)BulkGetSessionState.Completed)
+                        {
+                            throw SaiStatusMapping.ToException(SaiStatus.Failure, $"flow list: the dump session ended {(completion is null ? "without a completion" : ((BulkGetSessionState)completion.FinalState).ToString())}");
+                        }
+
+                        output.WriteLine($"{consumer.Written} flows written to {target.FullName}");
+                        return ExitCodes.Ok;
+                    }
+                    catch (TimeoutException)
+                    {
+                        error.WriteLine($"dashflow: the dump did not finish within {timeoutSeconds} s");
+                        return ExitCodes.Timeout;
+                    }
+                    finally
+                    {
+                        if (session != 0)
+                        {
+                            await IgnoreFailure(client.RemoveFlowEntryBulkGetSessionAsync(new Proto.ObjectId { Oid = session }, options).ResponseAsync).ConfigureAwait(false);
+                        }
+
+                        foreach (ulong id in filterIds)
+                        {
+                            await IgnoreFailure(client.RemoveFlowEntryBulkGetSessionFilterAsync(new Proto.ObjectId { Oid = id }, options).ResponseAsync).ConfigureAwait(false);
+                        }
+                    }
+                }).ConfigureAwait(false);
+                return exit;
+            }
         }
     }
 
