@@ -7,7 +7,7 @@ public sealed unsafe partial class FlowTable
 {
     private int _sweepCursor;
     private long _lastSweepMs;
-    private bool _clockJumped; // set for one sweep when the clock moved 2^31 ms or more since the previous one
+    private int _jumpedRecordsLeft; // after a clock jump of 2^31 ms or more, the records one full pass still has to visit
 
     /// <summary>
     /// Examines up to <paramref name="maxRecords"/> records from where the last sweep stopped and marks the idle ones
@@ -32,7 +32,11 @@ public sealed unsafe partial class FlowTable
             }
 
             long now = Clock.NowMs;
-            _clockJumped = now - _lastSweepMs >= 1L << 31; // 32-bit stamps cannot tell such idle times apart
+            if (now - _lastSweepMs >= 1L << 31)
+            {
+                Volatile.Write(ref _jumpedRecordsLeft, limit); // 32-bit stamps cannot tell such idle times apart: a full pass ages all
+            }
+
             _lastSweepMs = now;
             int marked = 0;
             int steps = Math.Min(maxRecords, limit);
@@ -41,9 +45,12 @@ public sealed unsafe partial class FlowTable
                 int i = _sweepCursor;
                 _sweepCursor = i + 1 >= limit ? 0 : i + 1;
                 marked += MarkIfIdleLocked(i, now);
+                if (_jumpedRecordsLeft > 0)
+                {
+                    Volatile.Write(ref _jumpedRecordsLeft, _jumpedRecordsLeft - 1);
+                }
             }
 
-            _clockJumped = false;
             return marked;
         }
     }

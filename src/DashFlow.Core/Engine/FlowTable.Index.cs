@@ -24,6 +24,12 @@ public sealed unsafe partial class FlowTable
     private nint[] _overflowPointers = [];
     private int _overflowUsed;
 
+    /// <summary>The number of home buckets (a power of two).</summary>
+    internal long BucketCount => (long)_bucketMask + 1;
+
+    /// <summary>The home bucket a (masked) key hashes to.</summary>
+    internal long HomeBucketOf(in FlowKey key) => (long)(FlowKeyHash.Hash(in key) & _bucketMask);
+
     private long IndexBytes => (long)_bucketBlock.Length + (CountOverflowChunks() * OverflowChunkBuckets * 64L);
 
     private void InitializeIndex(int capacity, bool commit)
@@ -68,7 +74,7 @@ public sealed unsafe partial class FlowTable
     private ulong* OverflowBucket(ulong link)
     {
         ulong index = link - 1;
-        return (ulong*)Volatile.Read(ref _overflowPointers[(int)(index >> OverflowChunkShift)]) + ((index & (OverflowChunkBuckets - 1)) * BucketWords);
+        return (ulong*)Volatile.Read(ref Volatile.Read(ref _overflowPointers)[(int)(index >> OverflowChunkShift)]) + ((index & (OverflowChunkBuckets - 1)) * BucketWords);
     }
 
     private const ulong TagMask = 0xFFFF_0000_0000_0000UL;
@@ -147,10 +153,12 @@ public sealed unsafe partial class FlowTable
         }
     }
 
-    /// <summary>Adds an index entry for a published record; writers only.</summary>
-    private void IndexInsertLocked(ulong hash, int recordIndex)
+    /// <summary>
+    /// Finds an empty slot in the key's chain, linking a new (empty) overflow bucket when the chain is full; writers only.
+    /// Called before the record is written, so an allocation failure leaves nothing half-published.
+    /// </summary>
+    private ulong* ReserveSlotLocked(ulong hash)
     {
-        ulong entry = MakeEntry(hash, recordIndex);
         ulong* bucket = HomeBucket(hash);
         while (true)
         {
@@ -158,19 +166,15 @@ public sealed unsafe partial class FlowTable
             {
                 if (bucket[i] == 0)
                 {
-                    Volatile.Write(ref bucket[i], entry);
-                    return;
+                    return bucket + i;
                 }
             }
 
             ulong link = bucket[SlotsPerBucket];
             if (link == 0)
             {
-                ulong newLink = AllocateOverflowBucketLocked();
-                ulong* overflow = OverflowBucket(newLink);
-                overflow[0] = entry;
-                Volatile.Write(ref bucket[SlotsPerBucket], newLink); // publish only a filled bucket
-                return;
+                link = AllocateOverflowBucketLocked();
+                Volatile.Write(ref bucket[SlotsPerBucket], link); // an empty bucket is safe to publish: readers find nothing in it
             }
 
             bucket = OverflowBucket(link);
@@ -203,11 +207,23 @@ public sealed unsafe partial class FlowTable
         }
     }
 
+    /// <remarks>Overflow buckets stay linked once allocated (a chain keeps the longest length it ever needed), so under
+    /// long churn their number can exceed what the live entries need: the chunk arrays grow instead of running out.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ulong AllocateOverflowBucketLocked()
     {
-        int index = _overflowUsed++;
+        int index = _overflowUsed;
         int chunk = index >> OverflowChunkShift;
+        if (chunk >= _overflowChunks.Length)
+        {
+            int length = _overflowChunks.Length * 2;
+            Array.Resize(ref _overflowChunks, length);
+            var pointers = new nint[length];
+            _overflowPointers.CopyTo(pointers, 0);
+            Volatile.Write(ref _overflowPointers, pointers); // readers index whichever array they read; both hold every old chunk
+        }
+
+        _overflowUsed++;
         if (_overflowChunks[chunk] is null)
         {
             var block = new NativeBlock(OverflowChunkBuckets * 64, zeroed: true);

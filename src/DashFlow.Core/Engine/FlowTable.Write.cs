@@ -179,6 +179,7 @@ public sealed unsafe partial class FlowTable
 
     private void InsertLocked(in FlowKey key, ulong hash, in FlowState state, in FlowKey reverseKey, uint vendorHandle, FlowRecordFlags flags, uint now)
     {
+        ulong* slot = ReserveSlotLocked(hash); // first: a failure here must not leave a written record outside the index
         int record;
         bool fresh;
         if (_freeHead >= 0)
@@ -199,7 +200,7 @@ public sealed unsafe partial class FlowTable
             Volatile.Write(ref _highWater, record + 1); // scans see a record only once it is fully written
         }
 
-        IndexInsertLocked(hash, record);
+        Volatile.Write(ref *slot, MakeEntry(hash, record));
         _count++;
     }
 

@@ -50,6 +50,7 @@ public sealed unsafe partial class FlowTable : IDisposable
         _mask = FlowKeyMask.For(options.EnabledKey);
         _ttlMs = options.TtlMs;
         Clock = options.Clock ?? FlowClock.Wall();
+        _lastSweepMs = Clock.NowMs;
         _rewrites = new RewritePool(_capacity);
         _recordBlock = new NativeBlock((nuint)_capacity * FlowRecord.Size, zeroed: false, commit: options.Commit);
         _records = (FlowRecord*)_recordBlock.Pointer;
@@ -166,12 +167,19 @@ public sealed unsafe partial class FlowTable : IDisposable
     private static bool IsNoKey(in FlowKey key) =>
         (key.W0 | key.W1 | key.W2 | key.W3 | key.W4 | (key.W5 & FlowKey.LastWordKeyBits)) == 0;
 
-    /// <summary>Idle past the TTL: the wrapping 32-bit difference is exact for idle times under 49 days; a clock that
-    /// jumped further than 2^31 ms since the last sweep makes every entry count as idle (see <see cref="SweepAging"/>).</summary>
+    /// <summary>Idle past the TTL. The 32-bit difference is read as signed: a lookup may refresh the stamp past the "now"
+    /// a scan or sweep read at the start of its slice, and that must read as fresh, not as 49 days idle. A clock that
+    /// jumped 2^31 ms or more makes every entry count as idle for one full sweep pass (see <see cref="SweepAging"/>).</summary>
     private bool IsExpired(in FlowRecord record, long nowMs)
     {
         uint ttl = Volatile.Read(ref _ttlMs);
-        return ttl != 0 && (_clockJumped || unchecked((uint)nowMs - Volatile.Read(ref Unsafe.AsRef(in record.LastSeen))) >= ttl);
+        if (ttl == 0)
+        {
+            return false;
+        }
+
+        int idle = unchecked((int)((uint)nowMs - Volatile.Read(ref Unsafe.AsRef(in record.LastSeen))));
+        return Volatile.Read(ref _jumpedRecordsLeft) > 0 || (idle > 0 && (uint)idle >= ttl);
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

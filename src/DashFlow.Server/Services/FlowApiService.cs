@@ -121,8 +121,9 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
 
     public override Task<Proto.BulkStatusReply> CreateFlowRecords(Proto.FlowRecordsCreateRequest request, ServerCallContext context)
     {
-        int count = request.Records.Count + (int)request.PackedCount;
-        limits.CheckBulk(count, "create_flow_records");
+        long announced = (long)request.Records.Count + request.PackedCount; // in long: a packed count near 2^32 must not wrap
+        limits.CheckBulk(announced > int.MaxValue ? int.MaxValue : (int)announced, "create_flow_records");
+        int count = (int)announced;
         var creator = new RecordCreator(api, new FlowTableId(request.FlowTableId), ErrorMode(request.ErrorMode), new SaiStatus[count]);
         foreach (var record in request.Records)
         {
