@@ -82,6 +82,16 @@ public sealed class FlowRecordBatch
         Count++;
     }
 
+    /// <summary>Appends another batch's packed records.</summary>
+    public void Append(FlowRecordBatch other)
+    {
+        var packed = other.Packed.Span;
+        EnsureWritable(packed.Length);
+        packed.CopyTo(_buffer.AsSpan(_length));
+        _length += packed.Length;
+        Count += other.Count;
+    }
+
     /// <summary>Empties a writable batch, keeping its buffer.</summary>
     public void Clear()
     {
@@ -89,13 +99,17 @@ public sealed class FlowRecordBatch
         Count = 0;
     }
 
-    /// <summary>Decodes every record; stops at the first malformed one.</summary>
-    /// <returns>SUCCESS, or INVALID_PARAMETER for a record (or framing) that does not decode.</returns>
+    /// <summary>
+    /// Decodes every record in order: a record that does not decode goes to <see cref="IFlowRecordVisitor.Refused"/> and
+    /// the walk goes on (its length still frames it); broken framing ends the walk.
+    /// </summary>
+    /// <returns>SUCCESS; the status of the last record refused; or INVALID_PARAMETER for broken framing.</returns>
     public SaiStatus ForEach<TVisitor>(ref TVisitor visitor)
         where TVisitor : struct, IFlowRecordVisitor
     {
         var packed = Packed.Span;
         int position = 0;
+        var result = SaiStatus.Success;
         while (position < packed.Length)
         {
             if (!TryReadVarint(packed, ref position, out uint size) || size > packed.Length - position)
@@ -108,13 +122,15 @@ public sealed class FlowRecordBatch
             var status = FlowRecordCodec.TryDecode(record, out var key, out var state, out var vendor);
             if (status != SaiStatus.Success)
             {
-                return status;
+                visitor.Refused(status);
+                result = status;
+                continue;
             }
 
             visitor.Visit(in key, in state, vendor);
         }
 
-        return SaiStatus.Success;
+        return result;
     }
 
     /// <summary>The records as messages (tests and consumers that want objects).</summary>
@@ -182,4 +198,9 @@ public interface IFlowRecordVisitor
 {
     /// <summary>One record; <paramref name="vendorMetadata"/> is valid during the call.</summary>
     void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata);
+
+    /// <summary>A record that did not decode, in its place in the order (by default ignored).</summary>
+    void Refused(SaiStatus status)
+    {
+    }
 }

@@ -123,26 +123,19 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
     {
         long announced = (long)request.Records.Count + request.PackedCount; // in long: a packed count near 2^32 must not wrap
         limits.CheckBulk(announced > int.MaxValue ? int.MaxValue : (int)announced, "create_flow_records");
-        int count = (int)announced;
-        var creator = new RecordCreator(api, new FlowTableId(request.FlowTableId), ErrorMode(request.ErrorMode), new SaiStatus[count]);
-        foreach (var record in request.Records)
+        var batch = FlowRecordBatch.FromPacked(request.PackedRecords.Memory, (int)request.PackedCount);
+        if (request.Records.Count > 0)
         {
-            var status = FlowRecordCodec.TryFromMessage(record, out var key, out var state, out var vendor);
-            creator.Next(status, in key, in state, vendor);
+            // Records sent as messages join the packed ones, first, in one batch.
+            var combined = FlowRecordBatch.FromMessages(request.Records);
+            combined.Append(batch);
+            batch = combined;
         }
 
-        if (request.PackedCount > 0)
-        {
-            var batch = FlowRecordBatch.FromPacked(request.PackedRecords.Memory, (int)request.PackedCount);
-            var framing = batch.ForEach(ref creator);
-            while (creator.Position < count)
-            {
-                creator.Next(framing != SaiStatus.Success ? framing : SaiStatus.InvalidParameter, default, default, []); // fewer records than announced
-            }
-        }
-
-        metrics.CountBulk("create_flow_records", creator.Statuses);
-        return Task.FromResult(BulkReply(creator.Failed ? SaiStatus.Failure : SaiStatus.Success, creator.Statuses));
+        var statuses = new SaiStatus[(int)announced];
+        var status = api.CreateFlowEntries(new FlowTableId(request.FlowTableId), batch, statuses.Length, ErrorMode(request.ErrorMode), statuses);
+        metrics.CountBulk("create_flow_records", statuses);
+        return Task.FromResult(BulkReply(status, statuses));
     }
 
     public override Task<Proto.CapabilitiesReply> GetCapabilities(Proto.Empty request, ServerCallContext context)
@@ -257,30 +250,4 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
         1 => BulkErrorMode.IgnoreError,
         _ => throw SaiStatusMapping.ToException(SaiStatus.InvalidParameter, $"error_mode {mode} (0 STOP_ON_ERROR or 1 IGNORE_ERROR)"),
     };
-
-    /// <summary>Creates records one after another under the bulk error mode; decoding failures take the record's place.</summary>
-    private struct RecordCreator(FlowApi api, FlowTableId table, BulkErrorMode mode, SaiStatus[] statuses) : IFlowRecordVisitor
-    {
-        public SaiStatus[] Statuses => statuses;
-
-        public int Position { get; private set; }
-
-        public bool Failed { get; private set; }
-
-        public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata) => Next(SaiStatus.Success, in key, in state, vendorMetadata);
-
-        public void Next(SaiStatus decoded, in FlowKey key, in FlowState state, byte[] vendorMetadata)
-        {
-            if (Position >= statuses.Length)
-            {
-                return; // more records than announced: the extra ones are not created
-            }
-
-            SaiStatus status = Failed && mode == BulkErrorMode.StopOnError ? SaiStatus.NotExecuted
-                : decoded != SaiStatus.Success ? decoded
-                : api.CreateFlowEntry(new FlowEntryAddress(table, key), in state, vendorMetadata);
-            statuses[Position++] = status;
-            Failed |= status != SaiStatus.Success && status != SaiStatus.NotExecuted;
-        }
-    }
 }

@@ -20,7 +20,7 @@ public sealed class TableApplyingConsumer(FlowApi api) : IFlowBatchConsumer
         var table = Target ?? (api.FlowTableIds.Count == 1 ? api.FlowTableIds[0] : (FlowTableId?)null)
             ?? throw SaiStatusMapping.ToException(SaiStatus.InvalidParameter, "receive: no single local table to apply records to");
         var apply = new Applier(api, table);
-        batch.ForEach(ref apply); // a malformed record ends the batch: what came before it stays applied
+        batch.ForEach(ref apply); // a record that does not decode is skipped; broken framing ends the batch
         return ValueTask.FromResult(apply.Applied);
     }
 
