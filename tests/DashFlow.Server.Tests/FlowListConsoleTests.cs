@@ -132,4 +132,24 @@ public sealed class FlowListConsoleTests(AgentFixture agent) : IClassFixture<Age
         Assert.Equal(4, gone.Exit);
         Assert.Contains("SAI_STATUS_ITEM_NOT_FOUND", gone.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void FlowList_OutputMatchingNothing_ValidEmptyGzip()
+    {
+        string table = LoadTable();
+        string path = Path.Combine(Path.GetTempPath(), $"dashflow-empty-{Guid.NewGuid():N}.jsonl.gz");
+        try
+        {
+            var result = AgentFixture.Run("flow", "list", "--server", agent.Server, "--table", table, "--dst-port", "9", "--limit", "0", "--output", path);
+
+            Assert.Equal(0, result.Exit);
+            Assert.StartsWith("0 flows written to", result.Out, StringComparison.Ordinal);
+            using var reader = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress));
+            Assert.Equal(string.Empty, reader.ReadToEnd());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -15,10 +15,15 @@ public sealed class FlowDumpConsumer : IFlowBatchConsumer, IDisposable
     private readonly StreamWriter _writer;
     private long _written;
 
+    private readonly string _path;
+    private readonly bool _gzip;
+
     public FlowDumpConsumer(string path)
     {
+        _path = path;
+        _gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
         var file = File.Create(path);
-        Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.Fastest) : file;
+        Stream stream = _gzip ? new GZipStream(file, CompressionLevel.Fastest) : file;
         _writer = new StreamWriter(stream);
     }
 
@@ -60,6 +65,12 @@ public sealed class FlowDumpConsumer : IFlowBatchConsumer, IDisposable
         lock (_lock)
         {
             _writer.Dispose();
+            if (_gzip && Written == 0)
+            {
+                // GZipStream writes nothing at all when given nothing, and no reader accepts a 0-byte .gz: write the
+                // canonical empty member (header, an empty final deflate block, CRC 0, size 0).
+                File.WriteAllBytes(_path, [0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, 0, 0xFF, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            }
         }
     }
 

@@ -137,6 +137,8 @@ public static class FlowListCommand
         }
     }
 
+    private static string Plural(long count) => count == 1 ? "1 flow" : $"{count} flows";
+
     private static async Task IgnoreFailure(Task call)
     {
         try
@@ -239,7 +241,7 @@ public static class FlowListCommand
                             throw SaiStatusMapping.ToException(SaiStatus.Failure, $"flow list: the dump session ended {(completion is null ? "without a completion" : ((BulkGetSessionState)completion.FinalState).ToString())}");
                         }
 
-                        output.WriteLine($"{consumer.Written} flows written to {target.FullName}");
+                        output.WriteLine($"{Plural(consumer.Written)} written to {target.FullName}");
                         return ExitCodes.Ok;
                     }
                     catch (TimeoutException)
@@ -282,6 +284,6 @@ public static class FlowListCommand
 
         var console = ConsoleOutput.For(output);
         console.Write(table);
-        console.WriteLine($"{flows.Count} flows");
+        console.WriteLine(Plural(flows.Count));
     }
 }
