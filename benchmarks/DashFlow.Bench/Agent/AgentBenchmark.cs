@@ -4,6 +4,7 @@ using DashFlow.Api;
 using DashFlow.Bench.Engine;
 using DashFlow.Model;
 using DashFlow.Records;
+using DashFlow.Server.Client;
 using DashFlow.Server.Hosting;
 using DashFlow.Server.Services;
 using Grpc.Core;
@@ -159,22 +160,14 @@ public static class AgentBenchmark
     {
         using var subscription = client.SubscribeBulkGetEvents(new Proto.BulkGetEventSubscription());
         await subscription.ResponseHeadersAsync.ConfigureAwait(false);
-        var filters = new List<ulong>
-        {
-            await CreateFilterAsync(client, BulkGetFilterKey.SrcIpAddr, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IpValue, Ip = FlowRecordCodec.ToIpMessage(s_vmA) }).ConfigureAwait(false),
-            await CreateFilterAsync(client, BulkGetFilterKey.DstIpAddr, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IpValue, Ip = FlowRecordCodec.ToIpMessage(s_vmB) }).ConfigureAwait(false),
-            await CreateFilterAsync(client, BulkGetFilterKey.DstL4Port, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IntValue, U64 = 443 }).ConfigureAwait(false),
-        };
-        var session = new Proto.ObjectCreateRequest();
-        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.Mode, S32 = (int)BulkGetSessionMode.Event });
-        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.EntryLimitation, U32 = 10 });
-        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FlowTable, Oid = table });
-        for (int i = 0; i < filters.Count; i++)
-        {
-            session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FirstFilterId + (uint)i, Oid = filters[i] });
-        }
-
-        ulong id = (await client.CreateFlowEntryBulkGetSessionAsync(session).ResponseAsync.ConfigureAwait(false)).Oid;
+        Proto.ObjectCreateRequest[] filters =
+        [
+            BulkGetSessions.Filter(BulkGetFilterKey.SrcIpAddr, BulkGetFilterOp.EqualTo, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IpValue, Ip = FlowRecordCodec.ToIpMessage(s_vmA) }),
+            BulkGetSessions.Filter(BulkGetFilterKey.DstIpAddr, BulkGetFilterOp.EqualTo, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IpValue, Ip = FlowRecordCodec.ToIpMessage(s_vmB) }),
+            BulkGetSessions.Filter(BulkGetFilterKey.DstL4Port, BulkGetFilterOp.EqualTo, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IntValue, U64 = 443 }),
+        ];
+        var filterIds = new List<ulong>();
+        ulong id = await BulkGetSessions.CreateAsync(client, default, filters, BulkGetSessions.Request(BulkGetSessionMode.Event, 10, table), filterIds).ConfigureAwait(false);
         int found = 0;
         await foreach (var e in subscription.ResponseStream.ReadAllAsync().ConfigureAwait(false))
         {
@@ -191,22 +184,8 @@ public static class AgentBenchmark
             found++;
         }
 
-        await client.RemoveFlowEntryBulkGetSessionAsync(new Proto.ObjectId { Oid = id }).ResponseAsync.ConfigureAwait(false);
-        foreach (ulong filter in filters)
-        {
-            await client.RemoveFlowEntryBulkGetSessionFilterAsync(new Proto.ObjectId { Oid = filter }).ResponseAsync.ConfigureAwait(false);
-        }
-
+        await BulkGetSessions.RemoveAsync(client, default, id, filterIds).ConfigureAwait(false);
         return found;
-    }
-
-    private static async Task<ulong> CreateFilterAsync(Proto.FlowApi.FlowApiClient client, BulkGetFilterKey key, Proto.SaiAttribute value)
-    {
-        var request = new Proto.ObjectCreateRequest();
-        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.Key, S32 = (int)key });
-        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.Op, S32 = (int)BulkGetFilterOp.EqualTo });
-        request.Attributes.Add(value);
-        return (await client.CreateFlowEntryBulkGetSessionFilterAsync(request).ResponseAsync.ConfigureAwait(false)).Oid;
     }
 
     /// <summary>A GRPC-mode session of the whole table into a receiver that decodes every record.</summary>
@@ -214,11 +193,7 @@ public static class AgentBenchmark
     {
         var consumer = new DecodingConsumer();
         await using var receiver = await ReceiverHost.StartAsync("127.0.0.1:0", consumer).ConfigureAwait(false);
-        var session = new Proto.ObjectCreateRequest();
-        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.Mode, S32 = (int)BulkGetSessionMode.Grpc });
-        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerIp, Ip = FlowRecordCodec.ToIpMessage(IpAddress.Parse("127.0.0.1")) });
-        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerPort, U32 = (uint)receiver.Endpoint.Port });
-        session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FlowTable, Oid = table });
+        var session = BulkGetSessions.Request(BulkGetSessionMode.Grpc, 0, table, receiver.Endpoint);
         var watch = Stopwatch.StartNew();
         await client.CreateFlowEntryBulkGetSessionAsync(session).ResponseAsync.ConfigureAwait(false);
         await consumer.Completed.Task.WaitAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false);

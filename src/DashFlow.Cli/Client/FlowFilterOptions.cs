@@ -3,6 +3,7 @@ using System.Globalization;
 using DashFlow.Api;
 using DashFlow.Model;
 using DashFlow.Records;
+using DashFlow.Server.Client;
 using Proto = DashFlow.Protos;
 
 namespace DashFlow.Cli.Client;
@@ -54,7 +55,7 @@ public sealed class FlowFilterOptions
                 return null;
             }
 
-            filters.Add(Filter(BulkGetFilterKey.EniMac, BulkGetFilterOp.EqualTo, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.MacValue, Mac = FlowRecordCodec.ToMacMessage(mac) }));
+            filters.Add(BulkGetSessions.Filter(BulkGetFilterKey.EniMac, BulkGetFilterOp.EqualTo, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.MacValue, Mac = FlowRecordCodec.ToMacMessage(mac) }));
         }
 
         AddInt(filters, BulkGetFilterKey.VnetId, parse.GetValue(key.Vnet));
@@ -75,7 +76,7 @@ public sealed class FlowFilterOptions
                 return null;
             }
 
-            filters.Add(Filter(BulkGetFilterKey.KeyVersion, op, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IntValue, U64 = value }));
+            filters.Add(BulkGetSessions.Filter(BulkGetFilterKey.KeyVersion, op, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IntValue, U64 = value }));
         }
 
         if (parse.GetValue(_aged))
@@ -96,7 +97,7 @@ public sealed class FlowFilterOptions
     {
         if (value is { } v)
         {
-            filters.Add(Filter(key, BulkGetFilterOp.EqualTo, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IntValue, U64 = v }));
+            filters.Add(BulkGetSessions.Filter(key, BulkGetFilterOp.EqualTo, new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.IntValue, U64 = v }));
         }
     }
 
@@ -117,7 +118,7 @@ public sealed class FlowFilterOptions
 
         if (parts.Length == 1)
         {
-            filters.Add(Filter(key, BulkGetFilterOp.EqualTo, IpValue(address)));
+            filters.Add(BulkGetSessions.Filter(key, BulkGetFilterOp.EqualTo, IpValue(address)));
             return true;
         }
 
@@ -132,8 +133,8 @@ public sealed class FlowFilterOptions
         UInt128 hostBits = length == bits ? UInt128.Zero : (full >> length);
         UInt128 value = ((UInt128)address.High << 64) | address.Low;
         UInt128 low = value & ~hostBits & full, high = (value | hostBits) & full;
-        filters.Add(Filter(key, BulkGetFilterOp.GreaterThanOrEqualTo, IpValue(FromNumber(low, address.IsV6))));
-        filters.Add(Filter(key, BulkGetFilterOp.LessThanOrEqualTo, IpValue(FromNumber(high, address.IsV6))));
+        filters.Add(BulkGetSessions.Filter(key, BulkGetFilterOp.GreaterThanOrEqualTo, IpValue(FromNumber(low, address.IsV6))));
+        filters.Add(BulkGetSessions.Filter(key, BulkGetFilterOp.LessThanOrEqualTo, IpValue(FromNumber(high, address.IsV6))));
         return true;
     }
 
@@ -141,15 +142,6 @@ public sealed class FlowFilterOptions
         v6 ? IpAddress.FromV6((ulong)(value >> 64), (ulong)value) : IpAddress.FromV4((uint)value);
 
     private static Proto.SaiAttribute IpValue(IpAddress address) => new() { Id = BulkGetSessionFilterAttr.IpValue, Ip = FlowRecordCodec.ToIpMessage(address) };
-
-    public static Proto.ObjectCreateRequest Filter(BulkGetFilterKey key, BulkGetFilterOp op, Proto.SaiAttribute value)
-    {
-        var request = new Proto.ObjectCreateRequest();
-        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.Key, S32 = (int)key });
-        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionFilterAttr.Op, S32 = (int)op });
-        request.Attributes.Add(value);
-        return request;
-    }
 
     private static bool TryParseComparison(string text, out BulkGetFilterOp op, out ulong value)
     {

@@ -30,8 +30,6 @@ public sealed unsafe partial class FlowTable
     /// <summary>The home bucket a (masked) key hashes to.</summary>
     internal long HomeBucketOf(in FlowKey key) => (long)(FlowKeyHash.Hash(in key) & _bucketMask);
 
-    private long IndexBytes => (long)_bucketBlock.Length + (CountOverflowChunks() * OverflowChunkBuckets * 64L);
-
     private void InitializeIndex(int capacity, bool commit)
     {
         ulong buckets = Math.Max(64UL, System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Ceiling(capacity / (SlotsPerBucket * TargetSlotLoad))));
@@ -42,20 +40,6 @@ public sealed unsafe partial class FlowTable
         int maxChunks = (capacity / SlotsPerBucket / OverflowChunkBuckets) + 2;
         _overflowChunks = new NativeBlock?[maxChunks];
         _overflowPointers = new nint[maxChunks];
-    }
-
-    private long CountOverflowChunks()
-    {
-        long chunks = 0;
-        foreach (var chunk in _overflowChunks)
-        {
-            if (chunk is not null)
-            {
-                chunks++;
-            }
-        }
-
-        return chunks;
     }
 
     private void DisposeIndex()

@@ -90,18 +90,6 @@ public sealed unsafe partial class FlowTable : IDisposable
     /// <summary>The current entry limit: MAX_FLOW_COUNT, at most <see cref="Capacity"/>.</summary>
     public long MaxFlowCount => Volatile.Read(ref _maxFlowCount);
 
-    /// <summary>Distinct rewrite descriptors held by the table's entries.</summary>
-    public int RewriteDescriptorCount
-    {
-        get
-        {
-            lock (_writeLock)
-            {
-                return _rewrites.Count;
-            }
-        }
-    }
-
     /// <summary>Changes MAX_FLOW_COUNT; the limit can move within the preallocated capacity only.</summary>
     public bool TrySetMaxFlowCount(long maxFlowCount)
     {
@@ -132,9 +120,6 @@ public sealed unsafe partial class FlowTable : IDisposable
 
     /// <summary>The key as this table stores and matches it (disabled fields zeroed).</summary>
     public FlowKey MaskKey(in FlowKey key) => _mask.Apply(in key);
-
-    /// <summary>Bytes of native memory the table holds (records, index and overflow buckets).</summary>
-    public long NativeBytes => (long)_recordBlock.Length + (long)_coldBlock.Length + IndexBytes;
 
     /// <summary>Frees the table's native memory. No lookup may run on the table afterwards.</summary>
     public void Dispose()

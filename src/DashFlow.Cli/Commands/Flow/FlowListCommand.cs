@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DashFlow.Api;
 using DashFlow.Cli.Client;
+using DashFlow.Server.Client;
 using DashFlow.Model;
 using DashFlow.Records;
 using DashFlow.Server.Hosting;
@@ -81,25 +82,7 @@ public static class FlowListCommand
         try
         {
             await subscription.ResponseHeadersAsync.ConfigureAwait(false); // live before the session starts
-            foreach (var filter in filters)
-            {
-                filterIds.Add((await client.CreateFlowEntryBulkGetSessionFilterAsync(filter, options).ResponseAsync.ConfigureAwait(false)).Oid);
-            }
-
-            var request = new Proto.ObjectCreateRequest();
-            request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.Mode, S32 = (int)BulkGetSessionMode.Event });
-            request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.EntryLimitation, U32 = limit });
-            for (int i = 0; i < filterIds.Count; i++)
-            {
-                request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FirstFilterId + (uint)i, Oid = filterIds[i] });
-            }
-
-            if (table is { } tableId)
-            {
-                request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FlowTable, Oid = tableId });
-            }
-
-            session = (await client.CreateFlowEntryBulkGetSessionAsync(request, options).ResponseAsync.ConfigureAwait(false)).Oid;
+            session = await BulkGetSessions.CreateAsync(client, options, filters, BulkGetSessions.Request(BulkGetSessionMode.Event, limit, table), filterIds).ConfigureAwait(false);
             await foreach (var e in subscription.ResponseStream.ReadAllAsync(options.CancellationToken).ConfigureAwait(false))
             {
                 if (e.SessionId != session)
@@ -124,32 +107,11 @@ public static class FlowListCommand
         }
         finally
         {
-            // Best effort: a finished session and its filters are no longer needed on the agent.
-            if (session != 0)
-            {
-                await IgnoreFailure(client.RemoveFlowEntryBulkGetSessionAsync(new Proto.ObjectId { Oid = session }, options).ResponseAsync).ConfigureAwait(false);
-            }
-
-            foreach (ulong id in filterIds)
-            {
-                await IgnoreFailure(client.RemoveFlowEntryBulkGetSessionFilterAsync(new Proto.ObjectId { Oid = id }, options).ResponseAsync).ConfigureAwait(false);
-            }
+            await BulkGetSessions.RemoveAsync(client, options, session, filterIds).ConfigureAwait(false); // finished: no longer needed
         }
     }
 
     private static string Plural(long count) => count == 1 ? "1 flow" : $"{count} flows";
-
-    private static async Task IgnoreFailure(Task call)
-    {
-        try
-        {
-            await call.ConfigureAwait(false);
-        }
-        catch (RpcException)
-        {
-            // Already gone, or the agent went away: nothing to clean up.
-        }
-    }
 
     private static string DumpLine(Proto.BulkGetSessionEvent flow)
     {
@@ -211,28 +173,9 @@ public static class FlowListCommand
                     ulong session = 0;
                     try
                     {
-                        foreach (var filter in filters)
-                        {
-                            filterIds.Add((await client.CreateFlowEntryBulkGetSessionFilterAsync(filter, options).ResponseAsync.ConfigureAwait(false)).Oid);
-                        }
-
-                        var request = new Proto.ObjectCreateRequest();
-                        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.Mode, S32 = (int)BulkGetSessionMode.Grpc });
-                        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.EntryLimitation, U32 = limit });
                         var address = receiver.Endpoint.Address.Equals(System.Net.IPAddress.Any) ? System.Net.IPAddress.Loopback : receiver.Endpoint.Address;
-                        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerIp, Ip = FlowRecordCodec.ToIpMessage(IpAddress.From(address)) });
-                        request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerPort, U32 = (uint)receiver.Endpoint.Port });
-                        for (int i = 0; i < filterIds.Count; i++)
-                        {
-                            request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FirstFilterId + (uint)i, Oid = filterIds[i] });
-                        }
-
-                        if (table is { } tableId)
-                        {
-                            request.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FlowTable, Oid = tableId });
-                        }
-
-                        session = (await client.CreateFlowEntryBulkGetSessionAsync(request, options).ResponseAsync.ConfigureAwait(false)).Oid;
+                        var request = BulkGetSessions.Request(BulkGetSessionMode.Grpc, limit, table, new System.Net.IPEndPoint(address, receiver.Endpoint.Port));
+                        session = await BulkGetSessions.CreateAsync(client, options, filters, request, filterIds).ConfigureAwait(false);
                         var done = finished.Task.WaitAsync(TimeSpan.FromSeconds(timeoutSeconds));
                         await ConsoleOutput.ShowProgressAfterASecondAsync(output, "flows", () => consumer.Written, limit, done).ConfigureAwait(false);
                         var completion = await done.ConfigureAwait(false);
@@ -251,15 +194,7 @@ public static class FlowListCommand
                     }
                     finally
                     {
-                        if (session != 0)
-                        {
-                            await IgnoreFailure(client.RemoveFlowEntryBulkGetSessionAsync(new Proto.ObjectId { Oid = session }, options).ResponseAsync).ConfigureAwait(false);
-                        }
-
-                        foreach (ulong id in filterIds)
-                        {
-                            await IgnoreFailure(client.RemoveFlowEntryBulkGetSessionFilterAsync(new Proto.ObjectId { Oid = id }, options).ResponseAsync).ConfigureAwait(false);
-                        }
+                        await BulkGetSessions.RemoveAsync(client, options, session, filterIds).ConfigureAwait(false);
                     }
                 }).ConfigureAwait(false);
                 return exit;

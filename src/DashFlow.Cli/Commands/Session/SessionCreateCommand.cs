@@ -1,9 +1,7 @@
 using System.CommandLine;
-using DashFlow.Api;
 using DashFlow.Cli.Client;
+using DashFlow.Server.Client;
 using DashFlow.Model;
-using DashFlow.Records;
-using Proto = DashFlow.Protos;
 
 namespace DashFlow.Cli.Commands.Session;
 
@@ -44,36 +42,18 @@ public static class SessionCreateCommand
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            var session = new Proto.ObjectCreateRequest();
-            session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.Mode, S32 = (int)sessionMode });
-            session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.EntryLimitation, U32 = parse.GetValue(limit) });
-            if (parse.GetValue(receiver) is { } target)
+            System.Net.IPEndPoint? endpoint = null;
+            if (parse.GetValue(receiver) is { } target && !System.Net.IPEndPoint.TryParse(target, out endpoint))
             {
-                if (!System.Net.IPEndPoint.TryParse(target, out var endpoint))
-                {
-                    error.WriteLine($"dashflow: --receiver: '{target}' is not IP:PORT");
-                    return Task.FromResult(ExitCodes.Usage);
-                }
-
-                session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerIp, Ip = FlowRecordCodec.ToIpMessage(IpAddress.From(endpoint.Address)) });
-                session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.ServerPort, U32 = (uint)endpoint.Port });
+                error.WriteLine($"dashflow: --receiver: '{target}' is not IP:PORT");
+                return Task.FromResult(ExitCodes.Usage);
             }
 
-            if (table is { } tableId)
-            {
-                session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FlowTable, Oid = tableId });
-            }
-
+            var session = BulkGetSessions.Request(sessionMode, parse.GetValue(limit), table, endpoint);
             return AgentConnection.RunAsync(parse.GetValue(server)!, parse.GetValue(timeout), error, async (client, options) =>
             {
-                for (int i = 0; i < filterRequests.Count; i++)
-                {
-                    ulong filter = (await client.CreateFlowEntryBulkGetSessionFilterAsync(filterRequests[i], options).ResponseAsync.ConfigureAwait(false)).Oid;
-                    session.Attributes.Add(new Proto.SaiAttribute { Id = BulkGetSessionAttr.FirstFilterId + (uint)i, Oid = filter });
-                }
-
-                var reply = await client.CreateFlowEntryBulkGetSessionAsync(session, options).ResponseAsync.ConfigureAwait(false);
-                output.WriteLine($"0x{reply.Oid:x}");
+                ulong id = await BulkGetSessions.CreateAsync(client, options, filterRequests, session, []).ConfigureAwait(false);
+                output.WriteLine($"0x{id:x}");
                 return ExitCodes.Ok;
             });
         });
