@@ -7,8 +7,7 @@ public readonly struct FlowEntryView
 {
     internal FlowEntryView(in FlowRecord record, in FlowRecordCold cold, bool isAged)
     {
-        Key = record.Key;
-        Key.W5 &= FlowKey.LastWordKeyBits;
+        Key = record.Key.WithoutPadding();
         Version = cold.Version;
         Actions = record.Actions;
         Direction = record.Direction;

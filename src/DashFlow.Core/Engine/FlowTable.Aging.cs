@@ -69,8 +69,7 @@ public sealed unsafe partial class FlowTable
         int partner = -1;
         if ((r.Flags & FlowRecordFlags.Unidirectional) == 0) // a zero reverse key may name the zero key's entry (D3 masks)
         {
-            FlowKey reverse = Cold(index).ReverseKey;
-            reverse.W5 &= FlowKey.LastWordKeyBits;
+            FlowKey reverse = Cold(index).ReverseKey.WithoutPadding();
             int candidate = FindLocked(in reverse, FlowKeyHash.Hash(in reverse));
             if (candidate >= 0 && candidate != index && IsLinkedTo(candidate, in r.Key))
             {

@@ -146,8 +146,7 @@ public sealed unsafe partial class FlowTable
 
     private static FlowState ExpandState(in FlowRecord r, in FlowRecordCold c, in FlowRewrite rewrite)
     {
-        FlowKey reverse = c.ReverseKey;
-        reverse.W5 &= FlowKey.LastWordKeyBits;
+        FlowKey reverse = c.ReverseKey.WithoutPadding();
         return new FlowState
         {
             Version = c.Version,

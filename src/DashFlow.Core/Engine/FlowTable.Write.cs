@@ -257,8 +257,7 @@ public sealed unsafe partial class FlowTable
         // so removing either side of a pair removes both (D5).
         if ((r.Flags & FlowRecordFlags.Unidirectional) == 0)
         {
-            FlowKey reverse = Cold(record).ReverseKey;
-            reverse.W5 &= FlowKey.LastWordKeyBits;
+            FlowKey reverse = Cold(record).ReverseKey.WithoutPadding();
             ulong partnerHash = FlowKeyHash.Hash(in reverse);
             int partner = FindLocked(in reverse, partnerHash);
             if (partner >= 0 && partner != record && IsLinkedTo(partner, in r.Key))
@@ -275,8 +274,7 @@ public sealed unsafe partial class FlowTable
     private bool IsLinkedTo(int partner, in FlowKey key)
     {
         ref FlowRecord p = ref Record(partner);
-        FlowKey k = key;
-        k.W5 &= FlowKey.LastWordKeyBits;
+        FlowKey k = key.WithoutPadding();
         return (p.Flags & FlowRecordFlags.Unidirectional) == 0 && ReverseMatches(in Cold(partner), in k);
     }
 
@@ -327,8 +325,7 @@ public sealed unsafe partial class FlowTable
             ref FlowRecord r = ref Record(i);
             if ((r.Flags & (FlowRecordFlags.InUse | FlowRecordFlags.Aged)) == (FlowRecordFlags.InUse | FlowRecordFlags.Aged))
             {
-                FlowKey key = r.Key;
-                key.W5 &= FlowKey.LastWordKeyBits;
+                FlowKey key = r.Key.WithoutPadding();
                 int before = _count;
                 RemoveWithPartnerLocked(i, FlowKeyHash.Hash(in key));
                 freed += before - _count;

@@ -155,6 +155,14 @@ public struct FlowKey : IEquatable<FlowKey>
         }
     }
 
+    /// <summary>The key without the two padding bytes a flow record keeps its flags in (a copy read out of a record).</summary>
+    internal readonly FlowKey WithoutPadding()
+    {
+        FlowKey key = this;
+        key.W5 &= LastWordKeyBits;
+        return key;
+    }
+
     /// <summary>The key with the fields outside <paramref name="enabled"/> zeroed (D3).</summary>
     public readonly FlowKey Masked(FlowEnabledKey enabled)
     {
