@@ -23,6 +23,18 @@ public static class TableOptions
             ? ulong.TryParse(text.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out id)
             : ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out id);
 
+    /// <summary>Reads an --id option; false (with the message printed) when it is not an object id.</summary>
+    public static bool TryReadId(string text, TextWriter error, out ulong id)
+    {
+        if (TryParseId(text, out id))
+        {
+            return true;
+        }
+
+        error.WriteLine($"dashflow: --id: '{text}' is not an object id");
+        return false;
+    }
+
     /// <summary>The attributes the given options set; null with a message when one is malformed.</summary>
     public static List<Proto.SaiAttribute>? Attributes(uint? maxFlows, string? enabledKey, uint? ttlMs, TextWriter error)
     {

@@ -17,9 +17,8 @@ public static class SessionGetCommand
         var command = new Command("get", "Show a bulk get session's state and progress.") { server, timeout, id };
         command.SetAction((parse, cancellation) =>
         {
-            if (!TableOptions.TryParseId(parse.GetValue(id)!, out ulong oid))
+            if (!TableOptions.TryReadId(parse.GetValue(id)!, error, out ulong oid))
             {
-                error.WriteLine($"dashflow: --id: '{parse.GetValue(id)}' is not an object id");
                 return Task.FromResult(ExitCodes.Usage);
             }
 

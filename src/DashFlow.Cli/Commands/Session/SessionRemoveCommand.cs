@@ -15,9 +15,8 @@ public static class SessionRemoveCommand
         var command = new Command("remove", "Remove (and so cancel) a bulk get session.") { server, timeout, id };
         command.SetAction((parse, cancellation) =>
         {
-            if (!TableOptions.TryParseId(parse.GetValue(id)!, out ulong oid))
+            if (!TableOptions.TryReadId(parse.GetValue(id)!, error, out ulong oid))
             {
-                error.WriteLine($"dashflow: --id: '{parse.GetValue(id)}' is not an object id");
                 return Task.FromResult(ExitCodes.Usage);
             }
 

@@ -16,9 +16,8 @@ public static class TableGetCommand
         var command = new Command("get", "Show a flow table's attributes.") { server, timeout, id };
         command.SetAction((parse, cancellation) =>
         {
-            if (!TableOptions.TryParseId(parse.GetValue(id)!, out ulong oid))
+            if (!TableOptions.TryReadId(parse.GetValue(id)!, error, out ulong oid))
             {
-                error.WriteLine($"dashflow: --id: '{parse.GetValue(id)}' is not an object id");
                 return Task.FromResult(ExitCodes.Usage);
             }
 

@@ -18,9 +18,8 @@ public static class TableSetCommand
         var command = new Command("set", "Change a flow table's attributes.") { server, timeout, id, maxFlows, enabledKey, ttl };
         command.SetAction((parse, cancellation) =>
         {
-            if (!TableOptions.TryParseId(parse.GetValue(id)!, out ulong oid))
+            if (!TableOptions.TryReadId(parse.GetValue(id)!, error, out ulong oid))
             {
-                error.WriteLine($"dashflow: --id: '{parse.GetValue(id)}' is not an object id");
                 return Task.FromResult(ExitCodes.Usage);
             }
 
