@@ -28,13 +28,13 @@ public static class ReplayCommand
         learn.AcceptOnlyFromAmong("all", "dash");
         var teardown = new Option<string>("--teardown") { Description = "on: TCP FIN/RST remove connections; off: only aging does.", DefaultValueFactory = _ => "on" };
         teardown.AcceptOnlyFromAmong("on", "off");
-        var ttl = new Option<uint>("--ttl") { Description = "Idle TTL in ms of packet time (0 = never age).", DefaultValueFactory = _ => 30_000 };
+        var ttl = new Option<uint>("--ttl") { HelpName = "MS", Description = "Idle TTL in ms of packet time (0 = never age).", DefaultValueFactory = _ => 30_000 };
         var tcpClose = new Option<string>("--tcp-close") { Description = "both: remove after FIN in both directions (D18); first-fin: on the first FIN (DASH reference).", DefaultValueFactory = _ => "both" };
         tcpClose.AcceptOnlyFromAmong("both", "first-fin");
-        var outFile = new Option<FileInfo>("--out") { Description = "Write emitted frames to this pcap." };
-        var dump = new Option<FileInfo>("--dump") { Description = "Write the final table as a SONiC flow dump (FILE.jsonl or FILE.jsonl.gz)." };
-        var maxFlows = new Option<uint>("--max-flows") { Description = "Table size (0 = from the capture's size)." };
-        var eniMac = new Option<string>("--eni-mac") { Description = "The ENI MAC of the flow keys.", DefaultValueFactory = _ => DefaultEniMac };
+        var outFile = new Option<FileInfo>("--out") { HelpName = "OUT.pcap", Description = "Write emitted frames to this pcap." };
+        var dump = new Option<FileInfo>("--dump") { HelpName = "FLOWS.jsonl.gz", Description = "Write the final table as a SONiC flow dump (FILE.jsonl or FILE.jsonl.gz)." };
+        var maxFlows = new Option<uint>("--max-flows") { HelpName = "N", Description = "Table size (0 = from the capture's size)." };
+        var eniMac = new Option<string>("--eni-mac") { HelpName = "MAC", Description = "The ENI MAC of the flow keys.", DefaultValueFactory = _ => DefaultEniMac };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var command = new Command("replay", "Run the data plane and a slow-path app on a capture, with packet time as the clock.")
         {
