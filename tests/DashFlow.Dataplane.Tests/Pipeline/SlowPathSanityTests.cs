@@ -117,18 +117,22 @@ public sealed class SlowPathSanityTests
     }
 
     [Fact]
-    public void Aging_TrafficKeepsAFlowAlive()
+    public void Aging_OneWayTrafficKeepsItsPairAliveWhileAnotherPairAges()
     {
         using var h = Harness();
         var key = Key(17, 7, 9);
+        h.Send(DashFrames.Udp("10.1.1.10", "10.1.2.50", 8, 8), 0); // a pair that goes idle, so aging sessions do run
 
         for (long ms = 0; ms <= 20_000; ms += 2_000)
         {
-            h.Send(DashFrames.Udp("10.1.1.10", "10.1.2.50", 7, 9), ms);
+            h.Send(DashFrames.Udp("10.1.1.10", "10.1.2.50", 7, 9), ms); // the reverse entry never sees a packet
         }
 
         Assert.True(h.Table.Contains(key));
-        Assert.Equal(0, h.Table.Counters.Aged);
+        Assert.True(h.Table.Contains(key.Reversed()));
+        Assert.False(h.Table.Contains(Key(17, 8, 8)));
+        Assert.Equal(2, h.Table.Counters.Aged);
+        Assert.Equal(2, h.Pipeline.Counters.SlowPathCreated); // the stream was learned once, never removed and learned again
     }
 
     [Fact]

@@ -97,6 +97,13 @@ public sealed class ObserveApp : ISlowPath, IDisposable
 
         foreach (var key in _agedFinder.Find(_table))
         {
+            // The AGED filter also matches one idle direction of a pair whose other direction is busy; the sweeper marks
+            // a pair only when both are idle (D6), so only marked entries go.
+            if (!table.IsMarkedAged(key))
+            {
+                continue;
+            }
+
             long before = table.Count;
             if (_api.RemoveFlowEntry(new FlowEntryAddress(_table, key)) == SaiStatus.Success)
             {
