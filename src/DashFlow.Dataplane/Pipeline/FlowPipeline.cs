@@ -171,13 +171,19 @@ public sealed class FlowPipeline
         {
             // The quote is in the offending packet's direction: the error travels on that flow's reverse, or the flow itself.
             var quoted = packet.Quoted.ToFlowKey(_eniMac, vnet);
-            var reversed = quoted.Reversed();
-            if (_table.TryLookup(in reversed, out var hit) || _table.TryLookup(in quoted, out hit))
+            var flow = quoted.Reversed();
+            bool found = _table.TryLookup(in flow, out var hit);
+            if (!found && _table.TryLookup(in quoted, out hit))
+            {
+                (found, flow) = (true, quoted);
+            }
+
+            if (found)
             {
                 Counters.Hits++;
                 Counters.IcmpErrorHits++;
                 // NAT is not applied: translating the quoted header inside the error is not implemented.
-                return OnHit(frame, ref packet, in reversed, in hit, ~NatActions, timestamp);
+                return OnHit(frame, ref packet, in flow, in hit, ~NatActions, timestamp);
             }
         }
 
