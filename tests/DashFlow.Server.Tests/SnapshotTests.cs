@@ -12,6 +12,7 @@ public sealed class SnapshotTests
     [InlineData("help-flow-list", new[] { "flow", "list", "--help" })]
     [InlineData("help-table-create", new[] { "table", "create", "--help" })]
     [InlineData("help-session-create", new[] { "session", "create", "--help" })]
+    [InlineData("help-replay", new[] { "replay", "--help" })]
     public void HelpText_MatchesSnapshot(string name, string[] args)
     {
         var result = AgentFixture.Run(args);

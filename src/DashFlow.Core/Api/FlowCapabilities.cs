@@ -35,6 +35,17 @@ public sealed record FlowCapabilities
     /// <summary>FLOW_GET.</summary>
     public bool FlowGet { get; init; } = true;
 
-    /// <summary>Everything supported (the default).</summary>
+    /// <summary>The flow actions entries may carry (no SAI attribute: the deck's nine capabilities do not cover actions).
+    /// NAT46 and NAT64 are off: the data plane does not translate between address families, so creating or setting an
+    /// entry with them answers NOT_SUPPORTED.</summary>
+    public FlowAction SupportedFlowActions { get; init; } = FlowAction.All & ~(FlowAction.Nat46 | FlowAction.Nat64);
+
+    /// <summary>True when every bit of <paramref name="actions"/> is in <see cref="SupportedFlowActions"/>.</summary>
+    public bool SupportsActions(FlowAction actions) => (actions & ~SupportedFlowActions) == 0;
+
+    /// <summary>Everything this implementation supports (the default).</summary>
     public static FlowCapabilities Full { get; } = new();
+
+    /// <summary>Every value the schema allows, NAT46/NAT64 included: what record decoders check a record's format against.</summary>
+    public static FlowCapabilities Schema { get; } = new() { SupportedFlowActions = FlowAction.All };
 }

@@ -75,7 +75,12 @@ internal struct FlowEntryDraft
             case FlowEntryAttr.DashDirection:
                 return IsEnum(v, (int)FlowDirection.Inbound) ? Done(out State.Direction, (FlowDirection)v.AsS32) : bad;
             case FlowEntryAttr.DashFlowAction:
-                return v.Kind == SaiValueKind.S32 && (v.AsS32 & ~(int)FlowAction.All) == 0 ? Done(out State.Actions, (FlowAction)v.AsS32) : bad;
+                if (v.Kind != SaiValueKind.S32 || (v.AsS32 & ~(int)FlowAction.All) != 0)
+                {
+                    return bad;
+                }
+
+                return capabilities.SupportsActions((FlowAction)v.AsS32) ? Done(out State.Actions, (FlowAction)v.AsS32) : SaiStatus.NotSupported;
             case FlowEntryAttr.MeterClass:
                 return IsU32(v, uint.MaxValue) ? Done(out State.MeterClass, v.AsU32) : bad;
             case FlowEntryAttr.IsUnidirectionalFlow:
@@ -147,7 +152,8 @@ internal struct FlowEntryDraft
             case FlowEntryAttr.IpAddrFamily:
                 return SaiStatuses.InvalidAttribute(index); // READ_ONLY: derived from the key
             case FlowEntryAttr.FlowDataPb:
-                return ApplyFlowData(v, index);
+                var decoded = ApplyFlowData(v, index);
+                return decoded == SaiStatus.Success && !capabilities.SupportsActions(State.Actions) ? SaiStatus.NotSupported : decoded;
             default:
                 return SaiStatuses.UnknownAttribute(index);
         }
@@ -253,7 +259,7 @@ internal struct FlowEntryDraft
             return SaiStatus.InvalidParameter;
         }
 
-        if (state.IsUnidirectional && !capabilities.UnidirectionalFlowEntry)
+        if ((state.IsUnidirectional && !capabilities.UnidirectionalFlowEntry) || !capabilities.SupportsActions(state.Actions))
         {
             return SaiStatus.NotSupported;
         }

@@ -102,6 +102,16 @@ public sealed unsafe partial class FlowTable
         return Volatile.Read(ref Record(hit.RecordIndex).Sequence) == hit.Sequence;
     }
 
+    /// <summary>The reverse key of a hit (REVERSE_FLOW_*, on the record's cold half); false when the entry changed since
+    /// the hit, in which case the caller looks up again. Lock-free, for the pipeline's port rewrites and TCP close.</summary>
+    public bool TryReadReverseKey(in FlowHit hit, out FlowKey reverseKey)
+    {
+        FlowKey copy = Cold(hit.RecordIndex).ReverseKey;
+        LoadLoadBarrier();
+        reverseKey = copy.WithoutPadding();
+        return Volatile.Read(ref Record(hit.RecordIndex).Sequence) == hit.Sequence;
+    }
+
     /// <summary>Reads a complete entry (control plane).</summary>
     /// <returns>SUCCESS or ITEM_NOT_FOUND.</returns>
     public SaiStatus Get(in FlowKey key, out FlowState state, out byte[] vendorMetadata)

@@ -132,7 +132,7 @@ public static class FlowRecordCodec
             && TryMac(s.Underlay1Smac, out u1.Smac) && TryMac(s.Underlay1Dmac, out u1.Dmac)
             && TryMac(s.DstMac, out overlay.DstMac) && TryIp(s.Sip, out overlay.Sip) && TryIp(s.Dip, out overlay.Dip)
             && TryMask(s.SipMask, overlay.Sip, out overlay.SipMask) && TryMask(s.DipMask, overlay.Dip, out overlay.DipMask);
-        if (!ok || FlowEntryDraft.ValidateState(in result, FlowCapabilities.Full) != SaiStatus.Success)
+        if (!ok || FlowEntryDraft.ValidateState(in result, FlowCapabilities.Schema) != SaiStatus.Success)
         {
             return SaiStatus.InvalidParameter;
         }

@@ -114,7 +114,7 @@ internal static class FlowRecordReader
             && TryMac(data, in s.U1Smac, out u1.Smac) && TryMac(data, in s.U1Dmac, out u1.Dmac)
             && TryMac(data, in s.DstMac, out overlay.DstMac) && TryIp(data, in s.Sip, out overlay.Sip) && TryIp(data, in s.Dip, out overlay.Dip)
             && TryMask(data, s.SipMask, overlay.Sip, out overlay.SipMask) && TryMask(data, s.DipMask, overlay.Dip, out overlay.DipMask);
-        if (!ok || FlowEntryDraft.ValidateState(in result, FlowCapabilities.Full) != SaiStatus.Success)
+        if (!ok || FlowEntryDraft.ValidateState(in result, FlowCapabilities.Schema) != SaiStatus.Success)
         {
             return SaiStatus.InvalidParameter;
         }

@@ -84,5 +84,7 @@ public interface ISlowPath
     void OnConnectionClosed(FlowTableId table, in FlowKey key, ConnectionCloseReason reason);
 
     /// <summary>Called as the pipeline clock moves (at least once per aging tick): the app finds aged flows and removes them.</summary>
+    /// <remarks><see cref="FlowPipeline"/> calls it once per <see cref="PipelineOptions.AgingTickMs"/> of packet time (and once
+    /// after a clock jump, however long), right after sweeping the table, so idle entries are already marked aged.</remarks>
     void OnClock(long nowMs);
 }

@@ -66,4 +66,32 @@ public sealed class FlowApiCapabilityTests
         Assert.Equal(SaiStatus.NotSupported, api.CreateFlowEntry(address, DashFlowTestEntry.EntryAttributes()));
         Assert.Equal(SaiStatus.NotSupported, api.GetFlowEntryAttribute(address, [SaiAttribute.Query(FlowEntryAttr.Version)]));
     }
+
+    [Theory]
+    [InlineData(FlowAction.Nat46)]
+    [InlineData(FlowAction.Nat64)]
+    [InlineData(FlowAction.EncapU0 | FlowAction.Nat64)]
+    public void CreateOrSet_Nat46Or64_NotSupportedByDefault(FlowAction actions)
+    {
+        using var api = new FlowApi();
+        var table = DashFlowTestEntry.CreateTable(api);
+        var address = new FlowEntryAddress(table, DashFlowTestEntry.Key);
+
+        Assert.False(api.Capabilities.SupportsActions(actions));
+        Assert.Equal(SaiStatus.NotSupported, api.CreateFlowEntry(address, [SaiAttribute.S32(FlowEntryAttr.DashFlowAction, (int)actions)]));
+        Assert.Equal(SaiStatus.NotSupported, api.CreateFlowEntry(address, new FlowState { Actions = actions }));
+        Assert.Equal(SaiStatus.Success, api.CreateFlowEntry(address, [SaiAttribute.S32(FlowEntryAttr.DashFlowAction, (int)FlowAction.EncapU0)]));
+        Assert.Equal(SaiStatus.NotSupported, api.SetFlowEntryAttribute(address, SaiAttribute.S32(FlowEntryAttr.DashFlowAction, (int)actions)));
+        Assert.Equal(SaiStatus.Success, api.GetFlowEntry(address, out var state, out _));
+        Assert.Equal(FlowAction.EncapU0, state.Actions);
+    }
+
+    [Fact]
+    public void Create_Nat46_AcceptedWhenCapabilityAllowsIt()
+    {
+        using var api = new FlowApi(new FlowApiOptions { Capabilities = new FlowCapabilities { SupportedFlowActions = FlowAction.All } });
+        var table = DashFlowTestEntry.CreateTable(api);
+
+        Assert.Equal(SaiStatus.Success, api.CreateFlowEntry(new FlowEntryAddress(table, DashFlowTestEntry.Key), new FlowState { Actions = FlowAction.Nat46 }));
+    }
 }

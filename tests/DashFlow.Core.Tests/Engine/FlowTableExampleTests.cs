@@ -81,6 +81,25 @@ public sealed class FlowTableExampleTests
         Assert.Equal(2, table.Counters.Created);
     }
 
+    [Fact]
+    public void TryReadReverseKey_Hit_ReturnsStoredReverseKeyAndFailsAfterChange()
+    {
+        using var table = Table();
+        var forward = Key(1);
+        var reverse = Key(9, srcPort: 80, dstPort: 4242).Reversed();
+        Assert.Equal(SaiStatus.Success, table.Create(forward, Forward(reverse)));
+
+        Assert.True(table.TryLookup(forward, out var hit));
+        Assert.True(table.TryReadReverseKey(hit, out var readForward));
+        Assert.True(table.TryLookup(reverse, out var reverseHit));
+        Assert.True(table.TryReadReverseKey(reverseHit, out var readReverse));
+
+        Assert.Equal(reverse, readForward);
+        Assert.Equal(forward, readReverse);
+        Assert.Equal(SaiStatus.Success, table.Remove(forward));
+        Assert.False(table.TryReadReverseKey(hit, out _)); // the record changed since the hit: look up again
+    }
+
     [Theory]
     [InlineData(FlowDirection.Inbound, FlowDirection.Outbound)]
     [InlineData(FlowDirection.Invalid, FlowDirection.Invalid)]
