@@ -368,8 +368,9 @@ public sealed class NatGateway : ISlowPath, IDisposable
     {
         foreach (ref readonly var key in aged)
         {
-            // Both entries of a pair are marked together; the internet-side one stands for the pair.
-            if (key.VnetId == _outside && RemovePair(in key))
+            // The internet-side entry stands for the pair. The AGED filter also matches an entry merely idle past the
+            // TTL while its partner is active (a one-way flow); only the sweep's mark means both directions are idle.
+            if (key.VnetId == _outside && _table.IsMarkedAged(in key) && RemovePair(in key))
             {
                 _counts.AgedRemoved++;
             }
