@@ -16,12 +16,13 @@ namespace DashFlow.Bench.Dataplane;
 /// <param name="HitAllocBytesPerPacket">Bytes allocated per hit-path packet.</param>
 /// <param name="NatCps">NAT gateway new connections per second (slow path decision plus pair creation), one thread.</param>
 /// <param name="NatAllocBytesPerConnection">Bytes allocated per new NAT connection.</param>
+/// <param name="NatAgedPairsPerSecond">Pairs one aging pass removes per second (sweep, AGED bulk get, removals, ports freed).</param>
 /// <param name="HitPath">Which hit path ran: "stand-in" (parse, lookup, encap) until the pipeline lands.</param>
-public sealed record DataplaneResult(int Flows, double HitMpps, double HitAllocBytesPerPacket, double NatCps, double NatAllocBytesPerConnection, string HitPath)
+public sealed record DataplaneResult(int Flows, double HitMpps, double HitAllocBytesPerPacket, double NatCps, double NatAllocBytesPerConnection, double NatAgedPairsPerSecond, string HitPath)
 {
     /// <summary>One JSON line.</summary>
     public string ToJson() => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"flows\":{Flows},\"hit_mpps\":{HitMpps:F2},\"hit_alloc_bytes_per_packet\":{HitAllocBytesPerPacket:F1},\"nat_cps\":{NatCps:F0},\"nat_alloc_bytes_per_connection\":{NatAllocBytesPerConnection:F1},\"hit_path\":\"{HitPath}\"}}");
+        $"{{\"flows\":{Flows},\"hit_mpps\":{HitMpps:F2},\"hit_alloc_bytes_per_packet\":{HitAllocBytesPerPacket:F1},\"nat_cps\":{NatCps:F0},\"nat_alloc_bytes_per_connection\":{NatAllocBytesPerConnection:F1},\"nat_aged_pairs_s\":{NatAgedPairsPerSecond:F0},\"hit_path\":\"{HitPath}\"}}");
 }
 
 /// <summary>
@@ -46,8 +47,8 @@ public static class DataplaneBenchmark
     private static DataplaneResult Run(int flows, bool warmup)
     {
         var (mpps, allocPerPacket) = HitPath(flows, warmup ? 200_000 : 20_000_000);
-        var (cps, allocPerConnection) = NatConnections(flows, warmup ? 1 : 3);
-        return new DataplaneResult(flows, mpps, allocPerPacket, cps, allocPerConnection, "stand-in");
+        var (cps, allocPerConnection, aged) = NatConnections(flows, warmup ? 1 : 3);
+        return new DataplaneResult(flows, mpps, allocPerPacket, cps, allocPerConnection, aged, "stand-in");
     }
 
     private static FlowApi NewDevice(uint maxFlows, uint ttlMs, out FlowTableId tableId, out FlowTable table)
@@ -82,7 +83,7 @@ public static class DataplaneBenchmark
 
         // The ring: frames of flows spread evenly over the table, each in its own slot of a flat buffer.
         const int Stride = 256;
-        int ring = Math.Min(RingFrames, flows);
+        int ring = Math.Min(RingFrames, flows) & ~(StandInHitPath.MaxBurst - 1);
         var frames = GC.AllocateUninitializedArray<byte>(ring * Stride, pinned: true);
         var lengths = new int[ring];
         var arrival = new UnderlayEncap(60, IpAddress.Parse("172.16.1.1"), IpAddress.Parse("172.16.1.100"),
@@ -99,12 +100,14 @@ public static class DataplaneBenchmark
         var output = new byte[2048];
         long bytes = 0;
         int r = 0;
+        const int Burst = StandInHitPath.MaxBurst;
+        packets -= packets % Burst;
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         var watch = Stopwatch.StartNew();
-        for (long p = 0; p < packets; p++)
+        for (long p = 0; p < packets; p += Burst)
         {
-            bytes += path.Process(frames.AsSpan(r * Stride, lengths[r]), output);
-            r = r + 1 == ring ? 0 : r + 1;
+            bytes += path.ProcessBurst(frames.AsSpan(r * Stride), Stride, lengths.AsSpan(r, Burst), output);
+            r = r + Burst >= ring ? 0 : r + Burst;
         }
 
         double seconds = watch.Elapsed.TotalSeconds;
@@ -121,10 +124,11 @@ public static class DataplaneBenchmark
     private static FlowKey HitKey(int i) => new(Eni, 60, IpProtocols.Udp, IpAddress.FromV4(0x0A00_0000u | (uint)(i >> 8)),
         IpAddress.FromV4(0xC612_0000u | (uint)(i & 0xFF)), (ushort)(1024 + (i % 50_000)), 443);
 
-    private static (double Cps, double AllocPerConnection) NatConnections(int connections, int repeats)
+    private static (double Cps, double AllocPerConnection, double AgedPerSecond) NatConnections(int connections, int repeats)
     {
         double best = double.MaxValue;
         double allocPerConnection = 0;
+        double agedPerSecond = 0;
         for (int repeat = 0; repeat < repeats; repeat++)
         {
             using var api = NewDevice((uint)(2 * connections + 1024), 30_000, out var tableId, out _);
@@ -173,8 +177,20 @@ public static class DataplaneBenchmark
                 best = seconds;
                 allocPerConnection = (double)allocated / connections;
             }
+
+            // Every pair idle past the TTL: one aging pass (blocking mode) finds and removes them all.
+            api.Clock.AdvanceTo(60_000);
+            watch.Restart();
+            gateway.OnClock(60_000);
+            double agingSeconds = watch.Elapsed.TotalSeconds;
+            if (gateway.Counters.AgedRemoved != connections || gateway.Counters.PortsInUse != 0)
+            {
+                throw new InvalidOperationException($"dataplane benchmark: aging left pairs or ports ({gateway.Counters})");
+            }
+
+            agedPerSecond = Math.Max(agedPerSecond, connections / agingSeconds);
         }
 
-        return (connections / best, allocPerConnection);
+        return (connections / best, allocPerConnection, agedPerSecond);
     }
 }
