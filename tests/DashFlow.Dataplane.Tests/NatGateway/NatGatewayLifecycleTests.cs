@@ -188,4 +188,36 @@ public sealed class NatGatewayLifecycleTests
         Assert.Equal(0, nat.Gateway.Counters.PortsInUse);
         Assert.Equal(0, nat.Engine.Count);
     }
+
+    [Fact]
+    public void PairsRemovedBehindTheGatewaysBack_TheirPortsAreRecoveredWhenThePoolRunsOut()
+    {
+        // Arrange: a full pool, then two pairs removed by another client (as a full table's reclaim of aged pairs would).
+        using var nat = new NatFixture(SmallPool);
+        for (int i = 0; i < PoolSize; i++)
+        {
+            Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", (ushort)(30000 + i), "198.18.0.9", 53), 1000, out _));
+        }
+
+        foreach (ushort port in new ushort[] { FirstPort + 3, FirstPort + 7 })
+        {
+            var outside = new FlowKey(NatFixture.Eni, 0, 17, IpAddress.Parse("198.18.0.9"), NatFixture.EipA, 53, port);
+            Assert.Equal(SaiStatus.Success, nat.Api.RemoveFlowEntry(new FlowEntryAddress(nat.Table, outside)));
+        }
+
+        // Act
+        var first = nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.6", 30000, "198.18.0.9", 53), 1000, out _);
+        var second = nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.6", 30001, "198.18.0.9", 53), 1000, out _);
+        var third = nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.6", 30002, "198.18.0.9", 53), 1000, out _);
+
+        // Assert
+        Assert.Equal(StandInOutcome.Forwarded, first);
+        Assert.Equal(StandInOutcome.Forwarded, second);
+        Assert.Equal(StandInOutcome.Refused, third);
+        var counters = nat.Gateway.Counters;
+        Assert.Equal(2, counters.PortsRecovered);
+        Assert.Equal(PoolSize, counters.PortsInUse);
+        Assert.Equal(1, counters.RefusedPortExhausted);
+        Assert.Equal(2 * PoolSize, nat.Engine.Count);
+    }
 }

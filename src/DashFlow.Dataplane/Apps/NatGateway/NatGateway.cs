@@ -24,6 +24,7 @@ namespace DashFlow.Dataplane.Apps.NatGateway;
 public sealed class NatGateway : ISlowPath, IDisposable
 {
     private const int ProtocolSlots = 3; // TCP, UDP, ICMP echo: one pool each per EIP
+    private const ushort UnknownEni = ushort.MaxValue;
     private static readonly IpAddress AllOnesV4 = IpAddress.FromV4(uint.MaxValue);
 
     private readonly FlowApi _api;
@@ -34,6 +35,9 @@ public sealed class NatGateway : ISlowPath, IDisposable
     private readonly SnatTarget[] _snatTargets;
     private readonly Dictionary<IpAddress, int> _eipIndex = [];
     private readonly SnatPortPool[] _pools; // [eip * ProtocolSlots + slot]
+    private readonly PortOwner[]?[] _owners; // per pool, per port: who holds it (allocated on the pool's first use)
+    private readonly long[] _lastLeakCheckMs;
+    private readonly List<MacAddress> _enis = []; // the ENI MACs seen, so a port's owner names its ENI in two bytes
     private readonly Dictionary<ListenerKey, DnatTarget> _listeners = [];
     private readonly AgedFlowCollector _aging;
     private readonly FlowEntryAddress[] _pairAddresses = new FlowEntryAddress[2];
@@ -98,6 +102,9 @@ public sealed class NatGateway : ISlowPath, IDisposable
         }
 
         _pools = [.. pools];
+        _owners = new PortOwner[]?[_pools.Length];
+        _lastLeakCheckMs = new long[_pools.Length];
+        Array.Fill(_lastLeakCheckMs, long.MinValue);
         _aging = new AgedFlowCollector(api, options.Table);
         if (options.RegistersEventCallback)
         {
@@ -130,7 +137,7 @@ public sealed class NatGateway : ISlowPath, IDisposable
 
             var c = _counts;
             return new NatGatewayCounters(c.SnatCreated + c.DnatCreated, c.SnatCreated, c.DnatCreated, c.NoRule, c.NoBackend,
-                c.PortExhausted, c.CreateFailed, c.Ignored, inUse, c.PortsFreed, c.AgedRemoved, c.ClosedRemoved, c.AgingPasses);
+                c.PortExhausted, c.CreateFailed, c.Ignored, inUse, c.PortsFreed, c.AgedRemoved, c.ClosedRemoved, c.AgingPasses, c.PortsRecovered);
         }
     }
 
@@ -163,7 +170,7 @@ public sealed class NatGateway : ISlowPath, IDisposable
             return SlowPathVerdict.Ignored;
         }
 
-        return key.VnetId == _outside ? Dnat(in key, protocol) : Snat(in key, protocol, slot);
+        return key.VnetId == _outside ? Dnat(in key, protocol) : Snat(in key, protocol, slot, request.NowMs);
     }
 
     /// <inheritdoc />
@@ -244,7 +251,7 @@ public sealed class NatGateway : ISlowPath, IDisposable
         _aging.Dispose();
     }
 
-    private SlowPathVerdict Snat(in FlowKey key, byte protocol, int slot)
+    private SlowPathVerdict Snat(in FlowKey key, byte protocol, int slot, long nowMs)
     {
         int rule = _snatRuleByVnet[key.VnetId];
         if (rule < 0)
@@ -253,11 +260,14 @@ public sealed class NatGateway : ISlowPath, IDisposable
         }
 
         var target = _snatTargets[rule];
-        var pool = _pools[(target.EipIndex * ProtocolSlots) + slot];
-        if (!pool.TryAllocate(out ushort port))
+        int poolIndex = (target.EipIndex * ProtocolSlots) + slot;
+        var pool = _pools[poolIndex];
+        if (!pool.TryAllocate(out ushort port) && (RecoverLeakedPorts(poolIndex, target.Eip, protocol, nowMs) == 0 || !pool.TryAllocate(out port)))
         {
             return Refuse(NatRefusal.PortExhausted);
         }
+
+        (_owners[poolIndex] ??= new PortOwner[65536])[port] = new PortOwner(key.DstIp.V4, key.DstPort, EniIndex(key.EniMac));
 
         // The reply tuple of the translated packet: server → EIP:port (ICMP echo: the identifier is both ports, D4).
         var reply = new FlowKey(key.EniMac, _outside, protocol, key.DstIp, target.Eip, slot == 2 ? port : key.DstPort, port);
@@ -364,6 +374,67 @@ public sealed class NatGateway : ISlowPath, IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Frees the ports of a pool whose pairs are gone without the gateway removing them: an insert into a full table
+    /// reclaims aged entries itself (D6), and someone else may remove entries through the Flow API. Runs only when the pool
+    /// is exhausted, at most once per aging tick, so a pool that is really full costs one scan per tick, not per miss.
+    /// </summary>
+    private int RecoverLeakedPorts(int poolIndex, IpAddress eip, byte protocol, long nowMs)
+    {
+        var owners = _owners[poolIndex];
+        if (owners is null || (_lastLeakCheckMs[poolIndex] != long.MinValue && nowMs - _lastLeakCheckMs[poolIndex] < _options.AgingTickMs))
+        {
+            return 0;
+        }
+
+        _lastLeakCheckMs[poolIndex] = nowMs;
+        var pool = _pools[poolIndex];
+        int recovered = 0;
+        for (int port = pool.First; port <= pool.Last; port++)
+        {
+            if (!pool.IsInUse((ushort)port))
+            {
+                continue;
+            }
+
+            ref readonly var owner = ref owners[port];
+            if (owner.Eni == UnknownEni)
+            {
+                continue;
+            }
+
+            ushort remotePort = protocol == IpProtocols.Icmp ? (ushort)port : owner.ServerPort;
+            var outside = new FlowKey(_enis[owner.Eni], _outside, protocol, IpAddress.FromV4(owner.ServerIp), eip, remotePort, (ushort)port);
+            if (!_table.Contains(in outside) && pool.Free((ushort)port))
+            {
+                recovered++;
+            }
+        }
+
+        _counts.PortsRecovered += recovered;
+        return recovered;
+    }
+
+    private ushort EniIndex(MacAddress eni)
+    {
+        // A gateway serves one ENI or a few: a linear search beats a dictionary here.
+        for (int i = 0; i < _enis.Count; i++)
+        {
+            if (_enis[i] == eni)
+            {
+                return (ushort)i;
+            }
+        }
+
+        if (_enis.Count == UnknownEni)
+        {
+            return UnknownEni; // past 65535 ENIs the port is not recoverable, and recovery leaves it alone
+        }
+
+        _enis.Add(eni);
+        return (ushort)(_enis.Count - 1);
+    }
+
     private void RemoveAged(ReadOnlySpan<FlowKey> aged)
     {
         foreach (ref readonly var key in aged)
@@ -410,9 +481,12 @@ public sealed class NatGateway : ISlowPath, IDisposable
 
     private readonly record struct SnatTarget(IpAddress Eip, int EipIndex);
 
+    /// <summary>What rebuilds a held port's internet-side key: the server it talks to and the ENI (8 bytes a port).</summary>
+    private readonly record struct PortOwner(uint ServerIp, ushort ServerPort, ushort Eni);
+
     /// <summary>The counters, written by the pipeline thread only.</summary>
     private struct Counts
     {
-        public long SnatCreated, DnatCreated, NoRule, NoBackend, PortExhausted, CreateFailed, Ignored, PortsFreed, AgedRemoved, ClosedRemoved, AgingPasses;
+        public long SnatCreated, DnatCreated, NoRule, NoBackend, PortExhausted, CreateFailed, Ignored, PortsFreed, AgedRemoved, ClosedRemoved, AgingPasses, PortsRecovered;
     }
 }

@@ -14,6 +14,8 @@ namespace DashFlow.Dataplane.Apps.NatGateway;
 /// <param name="AgedRemoved">Pairs removed because the AGED bulk get reported them.</param>
 /// <param name="ClosedRemoved">Pairs removed because the pipeline saw their connection close.</param>
 /// <param name="AgingPasses">Aging passes run (bulk get sessions finished and processed).</param>
+/// <param name="PortsRecovered">Ports freed because their pair was gone without the gateway removing it (the table
+/// reclaimed it when full, or another client removed it), found when a pool ran out.</param>
 public readonly record struct NatGatewayCounters(
     long ConnectionsCreated,
     long SnatCreated,
@@ -27,7 +29,8 @@ public readonly record struct NatGatewayCounters(
     long PortsFreed,
     long AgedRemoved,
     long ClosedRemoved,
-    long AgingPasses)
+    long AgingPasses,
+    long PortsRecovered)
 {
     /// <summary>Every refusal, whatever the reason.</summary>
     public long Refused => RefusedNoRule + RefusedNoBackend + RefusedPortExhausted + RefusedCreateFailed;
