@@ -91,8 +91,17 @@ public static class DataplaneBenchmark
         for (int i = 0; i < ring; i++)
         {
             var key = HitKey((int)((long)i * flows / ring));
-            var spec = new FrameSpec { SrcMac = MacAddress.Parse("00:00:02:03:04:05"), DstMac = Eni, SrcIp = key.SrcIp, DstIp = key.DstIp, Protocol = IpProtocols.Udp,
-                SrcPort = key.SrcPort, DstPort = key.DstPort, PayloadLength = 64 };
+            var spec = new FrameSpec
+            {
+                SrcMac = MacAddress.Parse("00:00:02:03:04:05"),
+                DstMac = Eni,
+                SrcIp = key.SrcIp,
+                DstIp = key.DstIp,
+                Protocol = IpProtocols.Udp,
+                SrcPort = key.SrcPort,
+                DstPort = key.DstPort,
+                PayloadLength = 64
+            };
             lengths[i] = FrameWriter.WriteVxlan(frames.AsSpan(i * Stride, Stride), in spec, in arrival);
         }
 
@@ -140,8 +149,15 @@ public static class DataplaneBenchmark
 
             using var gateway = new NatGateway(api, new NatGatewayOptions { Table = tableId, Snat = snat });
             var template = new byte[2048];
-            var spec = new FrameSpec { SrcIp = IpAddress.Parse("10.1.0.1"), DstIp = IpAddress.Parse("198.18.0.1"), Protocol = IpProtocols.Tcp,
-                SrcPort = 10000, DstPort = 443, TcpFlags = TcpFlags.Syn };
+            var spec = new FrameSpec
+            {
+                SrcIp = IpAddress.Parse("10.1.0.1"),
+                DstIp = IpAddress.Parse("198.18.0.1"),
+                Protocol = IpProtocols.Tcp,
+                SrcPort = 10000,
+                DstPort = 443,
+                TcpFlags = TcpFlags.Syn
+            };
             int length = FrameWriter.Write(template, in spec);
             if (PacketParser.Parse(template.AsSpan(0, length), out var packet) != DropReason.None)
             {
