@@ -18,6 +18,7 @@ public sealed class NatGatewayTrafficTests
         var generator = new TrafficGenerator(NatFixture.DefaultTraffic(seed));
         var buffer = new byte[2048];
         int requests = 0, replies = 0;
+        var repliesByKind = new HashSet<(TrafficKind, byte)>();
 
         // Act / Assert: every frame goes through the pipeline and its output is checked against the connection's tuple.
         while (generator.Counters.Connections < 3000 || generator.Counters.Packets % 64 != 0)
@@ -44,6 +45,7 @@ public sealed class NatGatewayTrafficTests
             else
             {
                 replies++;
+                repliesByKind.Add((packet.Kind, packet.Protocol));
                 Assert.Equal(packet.ClientIp.ToIPAddress(), ip.DestinationAddress);
                 Assert.Equal(packet.ClientPort, dstPort);
                 Assert.Equal(packet.ServerIp.ToIPAddress(), ip.SourceAddress);
@@ -59,6 +61,7 @@ public sealed class NatGatewayTrafficTests
         Assert.Equal(generator.Counters.SnatConnections, counters.SnatCreated);
         Assert.Equal(0, counters.Refused);
         Assert.True(counters.ClosedRemoved > 0 && requests > 3000 && replies > 3000, counters.ToString());
+        Assert.Equal(5, repliesByKind.Count); // SNAT TCP, UDP and ICMP echo; DNAT TCP and UDP
         Assert.Equal(counters.PortsInUse + counters.PortsFreed, counters.SnatCreated);
 
         // Whatever did not close (idle TCP, UDP, ICMP) ages out: the table empties and every port returns.
