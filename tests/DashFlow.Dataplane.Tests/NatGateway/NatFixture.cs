@@ -35,7 +35,16 @@ internal sealed class NatFixture : IDisposable
         Assert.True(Api.TryGetTable(table, out var engine));
         Engine = engine;
         Options = (options ?? DefaultOptions)(table);
-        Gateway = new Gateway(Api, Options);
+        try
+        {
+            Gateway = new Gateway(Api, Options);
+        }
+        catch
+        {
+            Api.Dispose(); // a refused configuration must not leak the table's native memory
+            throw;
+        }
+
         Pipeline = new StandInPipeline(Api, table, Gateway, Eni, Options.OutsideVnetId);
     }
 

@@ -220,4 +220,21 @@ public sealed class NatGatewayLifecycleTests
         Assert.Equal(1, counters.RefusedPortExhausted);
         Assert.Equal(2 * PoolSize, nat.Engine.Count);
     }
+
+    [Theory]
+    [InlineData("outside")]
+    [InlineData("two-ranges")]
+    [InlineData("icmp-listener")]
+    [InlineData("duplicate-vnet")]
+    public void InconsistentRules_AreRefusedAtConstruction(string problem)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new NatFixture(table => problem switch
+        {
+            "outside" => new NatGatewayOptions { Table = table, Snat = [new SnatRule(0, NatFixture.EipA)] },
+            "two-ranges" => new NatGatewayOptions { Table = table, Snat = [new SnatRule(101, NatFixture.EipA), new SnatRule(102, NatFixture.EipA, 2000, 3000)] },
+            "icmp-listener" => new NatGatewayOptions { Table = table, Dnat = [new DnatRule(NatFixture.ServiceEip, 1, 0, 200, NatFixture.WebBackends)] },
+            _ => new NatGatewayOptions { Table = table, Snat = [new SnatRule(101, NatFixture.EipA), new SnatRule(101, NatFixture.EipB)] },
+        }));
+        Assert.StartsWith("nat-gateway:", ex.Message);
+    }
 }

@@ -49,7 +49,7 @@ public sealed class NatGateway : ISlowPath, IDisposable
     /// <summary>A gateway on <paramref name="api"/>'s table <see cref="NatGatewayOptions.Table"/>.</summary>
     /// <exception cref="ArgumentException">The table does not exist, does not match on every 5-tuple field and the VNET,
     /// or a rule is inconsistent (IPv6 EIP, a VNET that is the outside VNET, two rules for one VNET or listener, a DNAT
-    /// listener that is not TCP or UDP).</exception>
+    /// listener that is not TCP or UDP, two port ranges for one EIP).</exception>
     public NatGateway(FlowApi api, NatGatewayOptions options)
     {
         ArgumentNullException.ThrowIfNull(api);
@@ -95,6 +95,11 @@ public sealed class NatGateway : ISlowPath, IDisposable
                 pools.Add(new SnatPortPool(rule.FirstPort, rule.LastPort, ListenerPorts(rule.Eip, IpProtocols.Tcp)));
                 pools.Add(new SnatPortPool(rule.FirstPort, rule.LastPort, ListenerPorts(rule.Eip, IpProtocols.Udp)));
                 pools.Add(new SnatPortPool(rule.FirstPort, rule.LastPort));
+            }
+
+            if (pools[eip * ProtocolSlots].First != rule.FirstPort || pools[eip * ProtocolSlots].Last != rule.LastPort)
+            {
+                throw new ArgumentException($"nat-gateway: VNETs sharing EIP {rule.Eip} must share its port range.", nameof(options));
             }
 
             _snatTargets[i] = new SnatTarget(rule.Eip, eip);
