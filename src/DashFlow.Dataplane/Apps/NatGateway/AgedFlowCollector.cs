@@ -5,7 +5,8 @@ using DashFlow.Sessions;
 namespace DashFlow.Dataplane.Apps.NatGateway;
 
 /// <summary>
-/// The deck's aging read: one bulk get session per pass on the gateway's table with the filter AGED == 1, keys only
+/// The deck's aging read: one bulk get session per pass on the gateway's table with the filters AGED == 1 and VNET_ID ==
+/// the outside VNET (each pair's internet-side entry stands for it, so half the events), keys only
 /// (EVENT_WITHOUT_FLOW_STATE: the key says which pair and which port), collected into a reused array.
 /// </summary>
 /// <remarks>
@@ -17,20 +18,27 @@ internal sealed class AgedFlowCollector : IDisposable
     private readonly FlowApi _api;
     private readonly FlowTableId _table;
     private readonly BulkGetSessionFilterId _agedFilter;
+    private readonly BulkGetSessionFilterId _outsideFilter;
     private readonly Lock _sync = new();
     private readonly ManualResetEventSlim _finished = new(false);
     private BulkGetSessionId _session;
     private FlowKey[] _keys = new FlowKey[1024];
     private int _count;
 
-    public AgedFlowCollector(FlowApi api, FlowTableId table)
+    public AgedFlowCollector(FlowApi api, FlowTableId table, ushort outsideVnetId)
     {
         _api = api;
         _table = table;
         var status = api.CreateFlowEntryBulkGetSessionFilter(out _agedFilter, new BulkGetFilter(BulkGetFilterKey.Aged, BulkGetFilterOp.EqualTo, 1));
+        if (status == SaiStatus.Success)
+        {
+            status = api.CreateFlowEntryBulkGetSessionFilter(out _outsideFilter, new BulkGetFilter(BulkGetFilterKey.VnetId, BulkGetFilterOp.EqualTo, outsideVnetId));
+        }
+
         if (status != SaiStatus.Success)
         {
-            throw new InvalidOperationException($"nat-gateway: cannot create the AGED filter ({status.Describe()}).");
+            api.RemoveFlowEntryBulkGetSessionFilter(_agedFilter);
+            throw new InvalidOperationException($"nat-gateway: cannot create the aging filters ({status.Describe()}).");
         }
     }
 
@@ -62,6 +70,7 @@ internal sealed class AgedFlowCollector : IDisposable
             [
                 SaiAttribute.S32(BulkGetSessionAttr.Mode, (int)BulkGetSessionMode.EventWithoutFlowState),
                 SaiAttribute.Oid(BulkGetSessionAttr.FirstFilterId, _agedFilter.Value),
+                SaiAttribute.Oid(BulkGetSessionAttr.FirstFilterId + 1, _outsideFilter.Value),
                 SaiAttribute.Oid(BulkGetSessionAttr.FlowTable, _table.Value),
             ]);
             if (status != SaiStatus.Success)
@@ -137,6 +146,7 @@ internal sealed class AgedFlowCollector : IDisposable
         }
 
         _api.RemoveFlowEntryBulkGetSessionFilter(_agedFilter);
+        _api.RemoveFlowEntryBulkGetSessionFilter(_outsideFilter);
         _finished.Dispose();
     }
 }

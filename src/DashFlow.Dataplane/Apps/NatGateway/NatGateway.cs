@@ -110,7 +110,7 @@ public sealed class NatGateway : ISlowPath, IDisposable
         _owners = new PortOwner[]?[_pools.Length];
         _lastLeakCheckMs = new long[_pools.Length];
         Array.Fill(_lastLeakCheckMs, long.MinValue);
-        _aging = new AgedFlowCollector(api, options.Table);
+        _aging = new AgedFlowCollector(api, options.Table, _outside);
         if (options.RegistersEventCallback)
         {
             api.RegisterBulkGetSessionEventCallback(OnBulkGetEvents);
