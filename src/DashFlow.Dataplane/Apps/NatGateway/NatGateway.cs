@@ -25,7 +25,6 @@ public sealed class NatGateway : ISlowPath, IDisposable
 {
     private const int ProtocolSlots = 3; // TCP, UDP, ICMP echo: one pool each per EIP
     private const ushort UnknownEni = ushort.MaxValue;
-    private static readonly IpAddress AllOnesV4 = IpAddress.FromV4(uint.MaxValue);
 
     private readonly FlowApi _api;
     private readonly FlowTable _table;
@@ -276,22 +275,8 @@ public sealed class NatGateway : ISlowPath, IDisposable
 
         // The reply tuple of the translated packet: server → EIP:port (ICMP echo: the identifier is both ports, D4).
         var reply = new FlowKey(key.EniMac, _outside, protocol, key.DstIp, target.Eip, slot == 2 ? port : key.DstPort, port);
-        _pairStates[0] = new FlowState
-        {
-            Direction = FlowDirection.Outbound,
-            Actions = FlowAction.Snat | FlowAction.SnatPort,
-            ReverseKey = reply,
-            Rewrite = new FlowRewrite { Overlay = new OverlayRewrite { Sip = target.Eip, SipMask = AllOnesV4 } },
-            SyncState = FlowSyncState.FlowCreated,
-        };
-        _pairStates[1] = new FlowState
-        {
-            Direction = FlowDirection.Inbound,
-            Actions = FlowAction.Dnat | FlowAction.DnatPort,
-            ReverseKey = key,
-            Rewrite = new FlowRewrite { Overlay = new OverlayRewrite { Dip = key.SrcIp, DipMask = AllOnesV4 } },
-            SyncState = FlowSyncState.FlowCreated,
-        };
+        _pairStates[0] = NatPairStates.SnatForward(target.Eip, in reply);
+        _pairStates[1] = NatPairStates.SnatReverse(key.SrcIp, in key);
         if (!TryCreatePair(in key, in reply))
         {
             pool.Free(port);
@@ -316,22 +301,8 @@ public sealed class NatGateway : ISlowPath, IDisposable
 
         // The backend's reply: backend:port → client, in the backend's VNET.
         var reply = new FlowKey(key.EniMac, target.Rule.BackendVnetId, protocol, backend.Ip, key.SrcIp, backend.Port, key.SrcPort);
-        _pairStates[0] = new FlowState
-        {
-            Direction = FlowDirection.Inbound,
-            Actions = FlowAction.Dnat | FlowAction.DnatPort,
-            ReverseKey = reply,
-            Rewrite = new FlowRewrite { Overlay = new OverlayRewrite { Dip = backend.Ip, DipMask = AllOnesV4 } },
-            SyncState = FlowSyncState.FlowCreated,
-        };
-        _pairStates[1] = new FlowState
-        {
-            Direction = FlowDirection.Outbound,
-            Actions = FlowAction.Snat | FlowAction.SnatPort,
-            ReverseKey = key,
-            Rewrite = new FlowRewrite { Overlay = new OverlayRewrite { Sip = key.DstIp, SipMask = AllOnesV4 } },
-            SyncState = FlowSyncState.FlowCreated,
-        };
+        _pairStates[0] = NatPairStates.DnatForward(backend.Ip, in reply);
+        _pairStates[1] = NatPairStates.DnatReverse(key.DstIp, in key);
         if (!TryCreatePair(in key, in reply))
         {
             return Refuse(NatRefusal.CreateFailed);
