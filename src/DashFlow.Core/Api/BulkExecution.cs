@@ -12,7 +12,7 @@ internal interface IBulkStep
 internal static class BulkExecution
 {
     public static SaiStatus Run<TStep>(int count, BulkErrorMode mode, Span<SaiStatus> statuses, ref TStep step)
-        where TStep : struct, IBulkStep
+        where TStep : struct, IBulkStep, allows ref struct
     {
         if (statuses.Length < count || mode is not (BulkErrorMode.StopOnError or BulkErrorMode.IgnoreError))
         {

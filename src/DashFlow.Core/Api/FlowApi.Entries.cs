@@ -167,7 +167,7 @@ public sealed partial class FlowApi
             return SaiStatus.InvalidParameter;
         }
 
-        var step = new CreateTypedEntryStep(this, entries.ToArray(), states.ToArray());
+        var step = new CreateTypedEntryStep(this, entries, states); // spans, not copies: a connection's pair allocates nothing
         return BulkExecution.Run(entries.Length, mode, statuses, ref step);
     }
 
@@ -194,9 +194,12 @@ public sealed partial class FlowApi
         public SaiStatus Execute(int index) => api.CreateFlowEntry(in entries[index], lists[index] ?? []);
     }
 
-    private readonly struct CreateTypedEntryStep(FlowApi api, FlowEntryAddress[] entries, FlowState[] states) : IBulkStep
+    private readonly ref struct CreateTypedEntryStep(FlowApi api, ReadOnlySpan<FlowEntryAddress> entries, ReadOnlySpan<FlowState> states) : IBulkStep
     {
-        public SaiStatus Execute(int index) => api.CreateFlowEntry(in entries[index], in states[index]);
+        private readonly ReadOnlySpan<FlowEntryAddress> _entries = entries;
+        private readonly ReadOnlySpan<FlowState> _states = states;
+
+        public SaiStatus Execute(int index) => api.CreateFlowEntry(in _entries[index], in _states[index]);
     }
 
     private readonly struct RemoveEntryStep(FlowApi api, FlowEntryAddress[] entries) : IBulkStep
