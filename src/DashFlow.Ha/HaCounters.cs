@@ -76,6 +76,9 @@ public sealed class HaCounters
     /// <summary>Counts bulk sync traffic sent by a session (the transport knows its messages).</summary>
     public void CountBulkSent(long messages, long flows) => BulkSent(messages, flows);
 
+    /// <summary>Counts one bulk sync message of <paramref name="flows"/> flows received.</summary>
+    public void CountBulkReceived(long flows) => BulkReceived(flows);
+
     /// <summary>The peer was declared lost.</summary>
     public void PeerLost() => Interlocked.Increment(ref _peerLosses);
 

@@ -302,6 +302,17 @@ public sealed class HaStateMachine
         return true;
     }
 
+    /// <summary>The inline drain of a switchover did not finish in time: this node keeps deciding.</summary>
+    public HaActions OnSwitchoverAborted()
+    {
+        if (State == HaState.SwitchingToStandby)
+        {
+            MoveTo(HaState.Active);
+        }
+
+        return HaActions.None;
+    }
+
     /// <summary>The active answered this node's switchover request.</summary>
     public HaActions OnSwitchoverReply(bool accepted, ulong peerTerm)
     {
