@@ -101,8 +101,12 @@ public sealed class HaStateMachine
         return GoStandalone();
     }
 
-    /// <summary>The peer was heard (a keepalive answered or received) in <paramref name="peerState"/> with <paramref name="peerTerm"/>.</summary>
-    public HaActions PeerHeard(long nowMs, HaState peerState, ulong peerTerm)
+    /// <summary>
+    /// The peer was heard (a keepalive answered, or received with its <paramref name="peerNodeId"/>) in
+    /// <paramref name="peerState"/> with <paramref name="peerTerm"/>. Two deciders that hear each other (a healed
+    /// partition) settle it here: the lower term (then the higher node id) steps down and asks to rejoin as standby.
+    /// </summary>
+    public HaActions PeerHeard(long nowMs, HaState peerState, ulong peerTerm, string? peerNodeId = null)
     {
         _lastHeardMs = nowMs;
         PeerState = peerState;
@@ -112,6 +116,19 @@ public sealed class HaStateMachine
             _connectFailures = 0;
             MoveTo(HaState.Connected);
             return HaActions.SendVote;
+        }
+
+        if (State == HaState.Standby && peerState == HaState.Standalone)
+        {
+            MoveTo(HaState.Connected); // the active dropped this node: rejoin through a bulk sync
+            return HaActions.SendVote;
+        }
+
+        if (peerNodeId is not null && State.Decides() && peerState is HaState.Standalone or HaState.Active
+            && (Term < peerTerm || (Term == peerTerm && string.CompareOrdinal(NodeId, peerNodeId) > 0)))
+        {
+            MoveTo(HaState.Connected);
+            return HaActions.CancelBulkSync | HaActions.SendVote;
         }
 
         return HaActions.None;

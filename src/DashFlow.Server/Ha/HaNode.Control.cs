@@ -21,7 +21,7 @@ public sealed partial class HaNode
         switch ((HaControlType)request.Type)
         {
             case HaControlType.Heartbeat:
-                Input(m => m.PeerHeard(now, peerState, request.Term));
+                Input(m => m.PeerHeard(now, peerState, request.Term, request.NodeId));
                 break;
             case HaControlType.RequestVote:
                 reply.Vote = (uint)Input(m => (m.OnVoteRequest(now, request.Term, (HaDesiredState)request.DesiredState, request.NodeId, out var actions), actions));
@@ -164,7 +164,7 @@ public sealed partial class HaNode
 
         try
         {
-            var reply = await TryControlAsync(HaControlType.Heartbeat, Math.Max(2 * _options.Timings.HeartbeatIntervalMs, 200)).ConfigureAwait(false);
+            var reply = await TryControlAsync(HaControlType.Heartbeat, Math.Max(_options.Timings.PeerDeadMs, 2 * _options.Timings.HeartbeatIntervalMs)).ConfigureAwait(false);
             if (reply is null)
             {
                 Input(m => m.HeartbeatFailed(NowMs));
@@ -203,10 +203,18 @@ public sealed partial class HaNode
 
     private async Task CompleteBulkSyncAsync()
     {
-        var reply = await TryControlAsync(HaControlType.BulkSyncCompleted, 5_000).ConfigureAwait(false);
-        if (reply is { Status: (int)SaiStatus.Success })
+        // The peer may not have settled its own side of the vote yet (it answers FAILURE until it receives): retry while
+        // this node still waits for the ack; the bulk sync timeout bounds it.
+        while (State == HaState.InitializingToActive && !Stopping.IsCancellationRequested)
         {
-            Input(m => m.OnBulkSyncCompletedAck());
+            var reply = await TryControlAsync(HaControlType.BulkSyncCompleted, 5_000).ConfigureAwait(false);
+            if (reply is { Status: (int)SaiStatus.Success })
+            {
+                Input(m => m.OnBulkSyncCompletedAck());
+                return;
+            }
+
+            await Delay(_options.Timings.HeartbeatIntervalMs, Stopping).ConfigureAwait(false);
         }
     }
 

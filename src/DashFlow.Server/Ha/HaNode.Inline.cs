@@ -15,6 +15,20 @@ namespace DashFlow.Server.Ha;
 public sealed partial class HaNode
 {
     private int _replicationEpoch;
+    private CancellationTokenSource? _currentStream;
+
+    /// <summary>Breaks the current inline stream, as a network fault would (tests).</summary>
+    internal void CutInlineStream()
+    {
+        try
+        {
+            _currentStream?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // That stream already ended.
+        }
+    }
 
     /// <summary>True while this node applies the peer's sync (its state allows it and its tables are ready).</summary>
     public bool AcceptingSync => State.AcceptsSync() && _acceptingSync;
@@ -74,6 +88,7 @@ public sealed partial class HaNode
 
             int epoch = Volatile.Read(ref _replicationEpoch);
             using var streamStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _currentStream = streamStop;
             try
             {
                 _queue.Rewind(); // a new stream starts from the first unacked change
