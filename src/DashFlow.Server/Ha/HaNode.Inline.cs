@@ -92,7 +92,7 @@ public sealed partial class HaNode
             try
             {
                 _queue.Rewind(); // a new stream starts from the first unacked change
-                using var call = _peer.InlineSync(cancellationToken: streamStop.Token);
+                using var call = _inlinePeer.InlineSync(cancellationToken: streamStop.Token);
                 var acks = ReadAcksAsync(call.ResponseStream, streamStop.Token);
                 while (!cancellationToken.IsCancellationRequested && epoch == Volatile.Read(ref _replicationEpoch)
                     && (_queue.Enabled || _queue.Pending > 0) && !acks.IsCompleted)

@@ -33,7 +33,9 @@ public sealed partial class HaNode : IAsyncDisposable
     private readonly InlineSyncQueue _queue;
     private readonly StandbyApplier _applier;
     private readonly GrpcChannel _channel;
+    private readonly GrpcChannel _inlineChannel;
     private readonly Proto.HaPeer.HaPeerClient _peer;
+    private readonly Proto.HaPeer.HaPeerClient _inlinePeer; // its own connection: inline bulk never holds up keepalives
     private readonly CancellationTokenSource _stopping = new();
     private readonly ReaderWriterLockSlim _decisionGate = new(LockRecursionPolicy.NoRecursion);
     private readonly List<HaTransition> _transitions = [];
@@ -60,6 +62,8 @@ public sealed partial class HaNode : IAsyncDisposable
         _applier = new StandbyApplier(api, Counters);
         _channel = Http2Tuning.Channel($"http://{peer}");
         _peer = new Proto.HaPeer.HaPeerClient(_channel);
+        _inlineChannel = Http2Tuning.Channel($"http://{peer}");
+        _inlinePeer = new Proto.HaPeer.HaPeerClient(_inlineChannel);
         api.AgingEnabled = false; // until this node decides (D6: a standby never ages)
     }
 
@@ -173,6 +177,7 @@ public sealed partial class HaNode : IAsyncDisposable
 
         _api.ChangeObserver = null;
         _channel.Dispose();
+        _inlineChannel.Dispose();
         _stopping.Dispose();
     }
 

@@ -17,6 +17,14 @@ public sealed class HaPair : IAsyncDisposable
 
     private static int _nextEni;
 
+    static HaPair()
+    {
+        // Both agents, the churn and the test share one process on a 2-core machine: keepalives must not queue behind
+        // a starved thread pool.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
+    }
+
     public HaPair()
     {
         PortA = FreePort();
@@ -180,6 +188,36 @@ public sealed class HaPair : IAsyncDisposable
         }
 
         return (missing, right.Keys.Count(k => !left.ContainsKey(k)), mismatch);
+    }
+
+    /// <summary>Asserts both agents hold exactly the same flows and versions in <paramref name="table"/>.</summary>
+    public static void AssertSame(Agent a, Agent b, FlowTableId table)
+    {
+        var diff = Diff(a.Api, b.Api, table);
+        Assert.True(diff == (0, 0, 0), $"diff (missing, extra, mismatch) {diff}; {Describe(a)} / {Describe(b)}");
+    }
+
+    public static string Describe(Agent agent) =>
+        $"{agent.Ha!.Status()} transitions {string.Join(" ", agent.Ha.Transitions.Select(t => $"{t.To}@{t.Term}"))}";
+
+    /// <summary>Runs <paramref name="work"/> on its own thread (a churning application must not starve the thread pool the
+    /// agents' keepalives run on).</summary>
+    public static Task<T> OnThread<T>(Func<T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                done.SetResult(work());
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }) { IsBackground = true };
+        thread.Start();
+        return done.Task;
     }
 
     /// <summary>Checks the pair never had two decision makers: replays both nodes' transitions in time order.</summary>
