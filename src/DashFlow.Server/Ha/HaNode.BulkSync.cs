@@ -31,8 +31,11 @@ public sealed partial class HaNode
         return true;
     }
 
+    private int _bulkEpoch; // which bulk sync is current: a completion of a superseded one must not be announced
+
     private void StartBulkSync()
     {
+        Interlocked.Increment(ref _bulkEpoch);
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
         Interlocked.Exchange(ref _bulkSync, cancel)?.Cancel();
         _ = Task.Run(() => RunBulkSyncAsync(cancel.Token));

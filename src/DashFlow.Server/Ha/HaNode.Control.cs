@@ -205,7 +205,8 @@ public sealed partial class HaNode
     {
         // The peer may not have settled its own side of the vote yet (it answers FAILURE until it receives): retry while
         // this node still waits for the ack; the bulk sync timeout bounds it.
-        while (State == HaState.InitializingToActive && !Stopping.IsCancellationRequested)
+        int epoch = Volatile.Read(ref _bulkEpoch);
+        while (State == HaState.InitializingToActive && !Stopping.IsCancellationRequested && epoch == Volatile.Read(ref _bulkEpoch))
         {
             var reply = await TryControlAsync(HaControlType.BulkSyncCompleted, 5_000).ConfigureAwait(false);
             if (reply is { Status: (int)SaiStatus.Success })

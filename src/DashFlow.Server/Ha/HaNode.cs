@@ -41,7 +41,8 @@ public sealed partial class HaNode : IAsyncDisposable
     private readonly List<HaTransition> _transitions = [];
     private Task _timerLoop = Task.CompletedTask;
     private Task _senderLoop = Task.CompletedTask;
-    private volatile bool _acceptingSync = true; // false while the tables are being cleared for a perfect sync
+    private volatile bool _acceptingSync = true;
+    private int _disposed; // false while the tables are being cleared for a perfect sync
 
     /// <summary>A node for <paramref name="api"/>, paired with the peer in <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">The peer address is malformed.</exception>
@@ -164,6 +165,11 @@ public sealed partial class HaNode : IAsyncDisposable
     /// <summary>Stops abruptly, as a crash would: no message to the peer.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         _bulkSync?.Cancel();
         try

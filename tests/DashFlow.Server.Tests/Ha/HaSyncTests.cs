@@ -14,7 +14,7 @@ public sealed class HaSyncTests
         await using var pair = new HaPair();
         var a = await pair.StartAAsync(HaDesiredState.Active);
         var table = HaPair.CreateTable(a.Api);
-        HaPair.Load(a.Api, table, HaPair.NewEni(), 20_000);
+        HaPair.Load(a.Api, table, HaPair.NewEni(), 300_000);
 
         // Act
         var b = await pair.StartBAsync(HaDesiredState.Standby);
