@@ -10,6 +10,7 @@ public sealed class HaStateMachine
 {
     private readonly HaTimings _timings;
     private long _lastHeardMs;
+    private long _lastTickMs;
     private long _bulkSyncStartMs;
     private int _connectFailures;
 
@@ -61,6 +62,8 @@ public sealed class HaStateMachine
     /// <summary>A timer tick: keepalives, vote retries, peer-loss and bulk-sync-timeout checks.</summary>
     public HaActions Tick(long nowMs)
     {
+        bool stalled = _lastTickMs != 0 && nowMs - _lastTickMs > _timings.PeerDeadMs / 2;
+        _lastTickMs = nowMs;
         switch (State)
         {
             case HaState.Dead or HaState.Destroying:
@@ -71,7 +74,13 @@ public sealed class HaStateMachine
                 return HaActions.SendHeartbeat | HaActions.SendVote;
         }
 
-        if (nowMs - _lastHeardMs > _timings.PeerDeadMs)
+        if (stalled)
+        {
+            // This node itself did not run for a while (a pause, an overloaded host): the peer's keepalives may be queued,
+            // so its silence is judged from the next tick, not this one.
+            _lastHeardMs = Math.Max(_lastHeardMs, nowMs - _timings.PeerDeadMs / 2);
+        }
+        else if (nowMs - _lastHeardMs > _timings.PeerDeadMs)
         {
             return PeerLost();
         }

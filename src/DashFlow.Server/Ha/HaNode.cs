@@ -42,7 +42,8 @@ public sealed partial class HaNode : IAsyncDisposable
     private Task _timerLoop = Task.CompletedTask;
     private Task _senderLoop = Task.CompletedTask;
     private volatile bool _acceptingSync = true;
-    private int _disposed; // false while the tables are being cleared for a perfect sync
+    private int _disposed;
+    private bool _agingApplied; // false while the tables are being cleared for a perfect sync
 
     /// <summary>A node for <paramref name="api"/>, paired with the peer in <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">The peer address is malformed.</exception>
@@ -223,7 +224,12 @@ public sealed partial class HaNode : IAsyncDisposable
     private void ApplyLevelsLocked(HaActions actions)
     {
         var state = _machine.State;
-        _api.AgingEnabled = state.Decides();
+        if (_agingApplied != state.Decides())
+        {
+            _agingApplied = state.Decides(); // only on a change: the device lock may be held by a long table creation
+            _api.AgingEnabled = _agingApplied;
+        }
+
         _queue.Enabled = state is HaState.Active or HaState.InitializingToActive;
         _applier.BulkSyncing = state == HaState.InitializingToStandby;
         if ((actions & HaActions.ClearTables) != 0)

@@ -102,7 +102,7 @@ public sealed class HaPair : IAsyncDisposable
 
     public static Task WaitDrainedAsync(Agent active) => WaitUntilAsync(() => active.Ha!.PendingInline == 0, () => $"inline queue drained ({active.Ha!.Status()})");
 
-    public static FlowTableId CreateTable(FlowApi api, uint maxFlows = 1_000_000, uint ttlMs = 0)
+    public static FlowTableId CreateTable(FlowApi api, uint maxFlows = 400_000, uint ttlMs = 0)
     {
         Assert.Equal(SaiStatus.Success, api.CreateFlowTable(out var id,
         [
