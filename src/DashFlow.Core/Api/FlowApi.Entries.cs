@@ -235,7 +235,13 @@ public sealed partial class FlowApi
                 return status;
             }
 
+            bool wasSynced = state.SyncState == FlowSyncState.FlowSynced;
             state = draft.ToState();
+            if (wasSynced && attribute.Id != FlowEntryAttr.DashFlowSyncState)
+            {
+                state.SyncState = FlowSyncState.FlowCreated; // HA-API §4.5: an updated flow is CREATED again until the peer acks it
+            }
+
             ReplacesVendorMetadata = draft.VendorMetadataSet;
             _vendorMetadata = draft.VendorMetadata;
             return SaiStatus.Success;

@@ -10,7 +10,24 @@ public sealed partial class FlowApi
     /// create_flow_table. MAX_FLOW_COUNT is mandatory here (records are preallocated from it); DASH_FLOW_ENABLED_KEY
     /// defaults to ENI_MAC and FLOW_TTL_IN_MILLISECONDS to 0, as in SAI.
     /// </summary>
-    public SaiStatus CreateFlowTable(out FlowTableId id, ReadOnlySpan<SaiAttribute> attributes)
+    public SaiStatus CreateFlowTable(out FlowTableId id, ReadOnlySpan<SaiAttribute> attributes) => CreateFlowTable(out id, FlowTableId.Null, attributes);
+
+    /// <summary>
+    /// create_flow_table with the id chosen by the caller (an HA standby mirrors its active's tables under the same ids, so
+    /// the pair's applications address the same table after a failover); later ids are allocated above it.
+    /// </summary>
+    /// <returns>ITEM_ALREADY_EXISTS when a table has that id; INVALID_OBJECT_TYPE when it is not a table id.</returns>
+    public SaiStatus CreateFlowTable(FlowTableId requestedId, ReadOnlySpan<SaiAttribute> attributes)
+    {
+        if (ObjectIds.TypeOf(requestedId.Value) != FlowObjectType.FlowTable)
+        {
+            return SaiStatus.InvalidObjectType;
+        }
+
+        return CreateFlowTable(out _, requestedId, attributes);
+    }
+
+    private SaiStatus CreateFlowTable(out FlowTableId id, FlowTableId requestedId, ReadOnlySpan<SaiAttribute> attributes)
     {
         id = FlowTableId.Null;
         uint maxFlowCount = 0;
@@ -45,6 +62,11 @@ public sealed partial class FlowApi
                 return SaiStatus.InsufficientResources;
             }
 
+            if (requestedId.Value != 0 && _tables.ContainsKey(requestedId.Value))
+            {
+                return SaiStatus.ItemAlreadyExists;
+            }
+
             FlowTable table;
             try
             {
@@ -55,7 +77,9 @@ public sealed partial class FlowApi
                 return SaiStatus.NoMemory;
             }
 
-            ulong oid = NewObjectId(FlowObjectType.FlowTable);
+            ulong oid = requestedId.Value != 0 ? ReserveObjectId(requestedId.Value) : NewObjectId(FlowObjectType.FlowTable);
+            table.AgingEnabled = _agingEnabled;
+            table.ObserveChanges(_changeObserver, oid);
             _tables[oid] = table;
             _reservedEntries += maxFlowCount;
             id = new FlowTableId(oid);

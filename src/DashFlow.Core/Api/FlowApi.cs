@@ -15,6 +15,8 @@ public sealed partial class FlowApi : IDisposable
     private readonly Lock _objectLock = new();
     private long _nextSerial;
     private long _reservedEntries; // the sum of every table's MAX_FLOW_COUNT, against MAX_FLOW_ENTRY_COUNT
+    private IFlowChangeObserver? _changeObserver;
+    private bool _agingEnabled = true;
 
     /// <summary>Creates a device with the given options (everything supported by default).</summary>
     public FlowApi(FlowApiOptions? options = null)
@@ -57,6 +59,55 @@ public sealed partial class FlowApi : IDisposable
     }
 
     private ulong NewObjectId(FlowObjectType type) => ObjectIds.Make(type, (ulong)Interlocked.Increment(ref _nextSerial));
+
+    /// <summary>Takes a caller-chosen id and moves the serial past it, so no later object reuses it. Caller holds _objectLock.</summary>
+    private ulong ReserveObjectId(ulong oid)
+    {
+        long serial = (long)(oid & 0xFFFF_FFFF_FFFFUL);
+        long current;
+        while ((current = Volatile.Read(ref _nextSerial)) < serial && Interlocked.CompareExchange(ref _nextSerial, serial, current) != current)
+        {
+        }
+
+        return oid;
+    }
+
+    /// <summary>
+    /// The observer told of every entry change in every table, present and future (HA inline sync); null for none. Changes
+    /// that race with setting it may be reported or not, so set it before the changes that matter.
+    /// </summary>
+    public IFlowChangeObserver? ChangeObserver
+    {
+        get => _changeObserver;
+        set
+        {
+            lock (_objectLock)
+            {
+                _changeObserver = value;
+                foreach (var (id, table) in _tables)
+                {
+                    table.ObserveChanges(value, id);
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether aging sweeps mark entries in every table, present and future (false on an HA standby: D6).</summary>
+    public bool AgingEnabled
+    {
+        get => _agingEnabled;
+        set
+        {
+            lock (_objectLock)
+            {
+                _agingEnabled = value;
+                foreach (var table in _tables.Values)
+                {
+                    table.AgingEnabled = value;
+                }
+            }
+        }
+    }
 
     /// <summary>Resolves a table id: INVALID_OBJECT_TYPE for another kind of id, ITEM_NOT_FOUND for an unknown one.</summary>
     private SaiStatus ResolveTable(FlowTableId id, out FlowTable table)

@@ -88,6 +88,7 @@ public sealed unsafe partial class FlowTable
             WriteRecordLocked(record, fresh: false, in masked, in state, in reverse, vendor, flags, r.LastSeen);
             _vendorData.Free(oldVendor);
             _counters.Updated++;
+            _observer?.OnWritten(_observedId, in masked, in state, _vendorData.Read(vendor), created: false);
             return SaiStatus.Success;
         }
     }
@@ -115,6 +116,7 @@ public sealed unsafe partial class FlowTable
                 var flags = FlowRecordFlags.InUse | (current.Flags & FlowRecordFlags.Aged);
                 WriteRecordLocked(existing, fresh: false, in key, in state, in reverseKey, _vendorData.Store(vendorMetadata), flags, Now32);
                 _vendorData.Free(oldVendor);
+                _observer?.OnWritten(_observedId, in key, in state, vendorMetadata, created: false);
                 return SaiStatus.Success;
             }
 
@@ -141,6 +143,7 @@ public sealed unsafe partial class FlowTable
 
             uint now = Now32;
             InsertLocked(in key, hash, in state, in reverseKey, _vendorData.Store(vendorMetadata), FlowRecordFlags.InUse | UnidirectionalFlag(in state), now);
+            _observer?.OnWritten(_observedId, in key, in state, vendorMetadata, created: true);
             if (createsReverse)
             {
                 var reverse = new FlowState
@@ -148,8 +151,10 @@ public sealed unsafe partial class FlowTable
                     Version = state.Version,
                     Direction = Opposite(state.Direction),
                     SyncState = state.SyncState,
+                    ReverseKey = key,
                 };
                 InsertLocked(in reverseKey, FlowKeyHash.Hash(in reverseKey), in reverse, in key, 0, FlowRecordFlags.InUse | FlowRecordFlags.ImplicitReverse, now);
+                _observer?.OnWritten(_observedId, in reverseKey, in reverse, default, created: true);
             }
 
             _counters.Created += needed;
@@ -294,6 +299,12 @@ public sealed unsafe partial class FlowTable
         uint rewrite = r.RewriteHandle;
         uint vendor = VendorHandleOf(in r, in Cold(index));
         bool wasAged = (r.Flags & FlowRecordFlags.Aged) != 0;
+        if (_observer is { } observer)
+        {
+            FlowKey removedKey = r.Key.WithoutPadding();
+            observer.OnRemoved(_observedId, in removedKey, Cold(index).Version, wasAged);
+        }
+
         BeginWrite(ref r, sequence);
         r.Flags = FlowRecordFlags.None;
         // The free-list link stays on line 0 but not in LastSeen: a lookup that matched this record just before the

@@ -1,5 +1,6 @@
 using System.Net;
 using DashFlow.Api;
+using DashFlow.Server.Ha;
 using DashFlow.Server.Services;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -16,16 +17,20 @@ public sealed class Agent : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private Agent(WebApplication app, FlowApi api, IPEndPoint grpc, IPEndPoint? metrics)
+    private Agent(WebApplication app, FlowApi api, IPEndPoint grpc, IPEndPoint? metrics, HaNode? ha)
     {
         _app = app;
         Api = api;
+        Ha = ha;
         GrpcEndpoint = grpc;
         MetricsEndpoint = metrics;
     }
 
     /// <summary>The device the agent serves.</summary>
     public FlowApi Api { get; }
+
+    /// <summary>The HA node when the agent is one of a pair, else null.</summary>
+    public HaNode? Ha { get; }
 
     /// <summary>Where the gRPC services listen (the real port when 0 was asked).</summary>
     public IPEndPoint GrpcEndpoint { get; }
@@ -72,7 +77,15 @@ public sealed class Agent : IAsyncDisposable
         builder.Services.AddSingleton(options.Limits);
         builder.Services.AddSingleton<AgentMetrics>();
         builder.Services.AddSingleton<BulkGetEventHub>();
-        builder.Services.AddSingleton<IFlowBatchConsumer>(options.ReceiverConsumer ?? new TableApplyingConsumer(api));
+        // The HA node is named after the address it is configured with, so both sides compute the same election tie-break.
+        var ha = options.Ha is { } haOptions ? new HaNode(api, haOptions, options.Listen) : null;
+        IFlowBatchConsumer consumer = options.ReceiverConsumer ?? new TableApplyingConsumer(api);
+        builder.Services.AddSingleton(ha is null ? consumer : new HaReceiverConsumer(ha, consumer));
+        if (ha is not null)
+        {
+            builder.Services.AddSingleton(ha);
+        }
+
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = options.Limits.MaxMessageBytes;
@@ -84,6 +97,12 @@ public sealed class Agent : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<FlowApiService>();
         app.MapGrpcService<FlowReceiverService>();
+        if (ha is not null)
+        {
+            app.MapGrpcService<HaPeerService>();
+            app.Services.GetRequiredService<AgentMetrics>().Attach(ha);
+        }
+
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         var metrics = app.Services.GetRequiredService<AgentMetrics>();
@@ -100,6 +119,11 @@ public sealed class Agent : IAsyncDisposable
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
         {
             await app.DisposeAsync().ConfigureAwait(false);
+            if (ha is not null)
+            {
+                await ha.DisposeAsync().ConfigureAwait(false);
+            }
+
             api.Dispose();
             throw new IOException($"cannot listen on {options.Listen}{(metricsEndpoint is null ? string.Empty : $" / {options.MetricsListen}")}: {e.Message}", e);
         }
@@ -110,14 +134,22 @@ public sealed class Agent : IAsyncDisposable
         var grpcBound = new IPEndPoint(grpcEndpoint.Address, grpcEndpoint.Port != 0 ? grpcEndpoint.Port : bound[0].Port);
         IPEndPoint? metricsBound = metricsEndpoint is null ? null
             : new IPEndPoint(metricsEndpoint.Address, metricsEndpoint.Port != 0 ? metricsEndpoint.Port : bound[^1].Port);
-        return new Agent(app, api, grpcBound, metricsBound);
+        ha?.Start(); // once listening, so the peer can answer at once
+        return new Agent(app, api, grpcBound, metricsBound, ha);
     }
 
     /// <summary>Completes when the agent has been asked to stop (Ctrl+C, SIGTERM or <see cref="DisposeAsync"/>).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
+    /// <summary>Stops the agent. An HA node stops abruptly, as in a crash (the peer sees keepalives stop); call
+    /// <see cref="HaNode.ShutdownAsync"/> first for a planned shutdown.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Ha is not null)
+        {
+            await Ha.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         Api.Dispose();

@@ -30,6 +30,29 @@ public sealed class AgentMetrics
         Registry.AddBeforeCollectCallback(() => Refresh(api));
     }
 
+    /// <summary>Exports an HA node's state, term, lag and counters, read at scrape time.</summary>
+    public void Attach(DashFlow.Server.Ha.HaNode node)
+    {
+        var factory = Metrics.WithCustomRegistry(Registry);
+        var state = factory.CreateGauge("dashflow_ha_state", "HA state (docs/ha.md numbering).");
+        var term = factory.CreateGauge("dashflow_ha_term", "HA term.");
+        var decides = factory.CreateGauge("dashflow_ha_decides", "1 while this node decides.");
+        var pending = factory.CreateGauge("dashflow_ha_inline_pending", "Inline changes queued or unacked (the lag).");
+        var sync = factory.CreateCounter("dashflow_ha_sync_total", "HA sync counters: inline and timed requests, bulk sync messages and flows.", "counter");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var status = node.Status();
+            state.Set(status.HaState);
+            term.Set(status.Term);
+            decides.Set(status.Decides ? 1 : 0);
+            pending.Set(status.Pending);
+            foreach (var (name, value) in status.Counters)
+            {
+                sync.WithLabels(name).IncTo(value);
+            }
+        });
+    }
+
     /// <summary>The registry the /metrics endpoint serves.</summary>
     public CollectorRegistry Registry { get; }
 

@@ -28,6 +28,9 @@ public sealed record AgentOptions
     [System.Text.Json.Serialization.JsonIgnore]
     public DashFlow.Server.Services.IFlowBatchConsumer? ReceiverConsumer { get; init; }
 
+    /// <summary>The HA pairing (the peer agent and the preferred role), or null for a lone agent.</summary>
+    public DashFlow.Server.Ha.HaOptions? Ha { get; init; }
+
     /// <summary>The Flow API's capabilities (a partial implementation turns features off).</summary>
     public FlowCapabilities Capabilities { get; init; } = FlowCapabilities.Full;
 

@@ -1,0 +1,395 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using DashFlow.Api;
+using DashFlow.Engine;
+using DashFlow.Model;
+using DashFlow.Records;
+
+namespace DashFlow.Ha.Inline;
+
+/// <summary>
+/// The active's inline sync queue: records every change of every table (as the tables' change observer), hands them to
+/// the stream in sequence-numbered batches within a window of unacked changes, settles acks (moving acked flows CREATED
+/// to SYNCED), and keeps what was not acked for a resend after the stream breaks.
+/// </summary>
+/// <remarks>
+/// Sequence numbers are positions: [_head, _sent) are sent and unacked, [_sent, _tail) queued. All three and the ring are
+/// guarded by <c>_lock</c>. Lock order: a table's writer lock, then <c>_lock</c> (the observer is called under the former),
+/// so nothing here calls into a table while holding <c>_lock</c>.
+/// </remarks>
+public sealed class InlineSyncQueue : IFlowChangeObserver
+{
+    private readonly Lock _lock = new();
+    private readonly FlowApi _api;
+    private readonly HaCounters _counters;
+    private FlowChange[] _ring = new FlowChange[4096];
+    private long _head = 1, _sent = 1, _tail = 1;
+    private volatile bool _enabled;
+    private bool _overflowed;
+    private TaskCompletionSource? _workWaiter;
+    private TaskCompletionSource? _drainWaiter;
+    private FlowKey[] _ackKeys = new FlowKey[1024];
+    private uint[] _ackVersions = new uint[1024];
+
+    /// <summary>A queue for the tables of <paramref name="api"/>; it observes them once <see cref="Attach"/> is called.</summary>
+    public InlineSyncQueue(FlowApi api, HaCounters counters)
+    {
+        _api = api;
+        _counters = counters;
+    }
+
+    /// <summary>Changes queued or in flight beyond which the peer is dropped (it rejoins through a bulk sync).</summary>
+    public int MaxQueued { get; init; } = 4 << 20;
+
+    /// <summary>Unacked changes allowed in flight.</summary>
+    public int Window { get; init; } = 64 * 1024;
+
+    /// <summary>Raised (from a table's writer lock: hand it off, never block) when <see cref="MaxQueued"/> was passed.</summary>
+    public event Action? Overflowed;
+
+    /// <summary>Ack latencies (enqueue to ack), guarded by the queue; read with <see cref="ReadLatency"/>.</summary>
+    private LatencyHistogram AckLatency { get; } = new();
+
+    /// <summary>True while changes are recorded (the node replicates).</summary>
+    public bool Enabled
+    {
+        get => _enabled;
+        set => _enabled = value;
+    }
+
+    /// <summary>Changes queued or unacked.</summary>
+    public long Pending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _tail - _head;
+            }
+        }
+    }
+
+    /// <summary>Makes this queue the change observer of every table of the device.</summary>
+    public void Attach() => _api.ChangeObserver = this;
+
+    /// <inheritdoc />
+    public void OnWritten(ulong tableId, in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata, bool created)
+    {
+        if (!_enabled)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            ref FlowChange change = ref Claim();
+            if (Unsafe.IsNullRef(ref change))
+            {
+                return;
+            }
+
+            change.TableId = tableId;
+            change.Key = key;
+            change.State = state;
+            change.VendorMetadata = vendorMetadata.IsEmpty ? null : vendorMetadata.ToArray();
+            change.Op = created ? SyncOp.Create : SyncOp.Update;
+            change.Timed = false;
+        }
+    }
+
+    /// <inheritdoc />
+    public void OnRemoved(ulong tableId, in FlowKey key, uint version, bool aged)
+    {
+        if (!_enabled)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            ref FlowChange change = ref Claim();
+            if (Unsafe.IsNullRef(ref change))
+            {
+                return;
+            }
+
+            change.TableId = tableId;
+            change.Key = key;
+            change.State = new FlowState { Version = version };
+            change.VendorMetadata = null;
+            change.Op = SyncOp.Delete;
+            change.Timed = aged;
+        }
+    }
+
+    /// <summary>
+    /// Moves up to <paramref name="max"/> queued changes of one table into <paramref name="records"/> (cleared first) and
+    /// their ops into <paramref name="ops"/> (bit 7 = timed), within the window.
+    /// </summary>
+    /// <returns>How many; 0 when nothing is ready.</returns>
+    public int TakeBatch(FlowRecordBatch records, Span<byte> ops, int max, out long firstSeq, out ulong tableId)
+    {
+        records.Clear();
+        lock (_lock)
+        {
+            firstSeq = _sent;
+            tableId = 0;
+            long ready = Math.Min(Math.Min(_tail - _sent, Window - (_sent - _head)), Math.Min(max, ops.Length));
+            int taken = 0;
+            int inline = 0, timed = 0;
+            for (; taken < ready; taken++)
+            {
+                ref FlowChange change = ref _ring[(_sent + taken) & (_ring.Length - 1)];
+                if (taken == 0)
+                {
+                    tableId = change.TableId;
+                }
+                else if (change.TableId != tableId)
+                {
+                    break;
+                }
+
+                records.Add(in change.Key, in change.State, change.VendorMetadata);
+                ops[taken] = (byte)((byte)change.Op | (change.Timed ? 0x80 : 0));
+                if (change.Timed)
+                {
+                    timed++;
+                }
+                else
+                {
+                    inline++;
+                }
+            }
+
+            _sent += taken;
+            _counters.Sent(inline, timed);
+            return taken;
+        }
+    }
+
+    /// <summary>Completes when a batch can be taken (changes queued and room in the window).</summary>
+    public Task WaitForWorkAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_tail > _sent && _sent - _head < Window)
+            {
+                return Task.CompletedTask;
+            }
+
+            _workWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _workWaiter.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Settles the ack of the changes from <paramref name="firstSeq"/>, one result each. Acks come in order; a repeated
+    /// ack (after a resend) settles nothing twice. Applied creates and updates become SYNCED on the active.
+    /// </summary>
+    public void Ack(long firstSeq, ReadOnlySpan<byte> results)
+    {
+        int marked = 0;
+        ulong table = 0;
+        long now = Stopwatch.GetTimestamp();
+        lock (_lock)
+        {
+            if (firstSeq > _head)
+            {
+                return; // a gap cannot happen on one ordered stream: an ack of a stream already given up
+            }
+
+            int applied = 0, ignored = 0, failed = 0, timed = 0;
+            long end = firstSeq + results.Length;
+            if (_ackKeys.Length < results.Length)
+            {
+                _ackKeys = new FlowKey[results.Length];
+                _ackVersions = new uint[results.Length];
+            }
+
+            for (long seq = _head; seq < end && seq < _sent; seq++)
+            {
+                ref FlowChange change = ref _ring[seq & (_ring.Length - 1)];
+                var result = (SyncResult)results[(int)(seq - firstSeq)];
+                AckLatency.Record(change.EnqueuedTicks, now);
+                switch (result)
+                {
+                    case SyncResult.Applied:
+                        applied++;
+                        break;
+                    case SyncResult.Failed:
+                        failed++;
+                        break;
+                    default:
+                        ignored++;
+                        break;
+                }
+
+                timed += change.Timed ? 1 : 0;
+                if (result == SyncResult.Applied && change.Op != SyncOp.Delete && (marked == 0 || table == change.TableId))
+                {
+                    table = change.TableId;
+                    _ackKeys[marked] = change.Key;
+                    _ackVersions[marked++] = change.State.Version;
+                }
+
+                change.VendorMetadata = null;
+                _head = seq + 1;
+            }
+
+            _counters.Acked(applied, ignored, failed, timed);
+            WakeLocked();
+            if (marked > 0 && _api.TryGetTable(new FlowTableId(table), out var engine))
+            {
+                // Scratch arrays stay ours until the next Ack, which runs on the same single ack reader.
+                var keys = _ackKeys.AsSpan(0, marked).ToArray();
+                var versions = _ackVersions.AsSpan(0, marked).ToArray();
+                _ = Task.Run(() => MarkSynced(engine, keys, versions));
+            }
+        }
+    }
+
+    /// <summary>After the stream broke: everything unacked is sent again on the next stream.</summary>
+    public void Rewind()
+    {
+        lock (_lock)
+        {
+            _sent = _head;
+        }
+    }
+
+    /// <summary>Forgets every queued and unacked change (a bulk sync covers them).</summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            for (long seq = _head; seq < _tail; seq++)
+            {
+                _ring[seq & (_ring.Length - 1)].VendorMetadata = null;
+            }
+
+            _head = _sent = _tail;
+            _overflowed = false;
+            WakeLocked();
+        }
+    }
+
+    /// <summary>Waits until every queued change is acked, or the timeout passes.</summary>
+    /// <returns>True when drained.</returns>
+    public async Task<bool> WaitDrainedAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            Task wait;
+            lock (_lock)
+            {
+                if (_head == _tail)
+                {
+                    return true;
+                }
+
+                _drainWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _drainWaiter.Task;
+            }
+
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            await Task.WhenAny(wait, Task.Delay(left < TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100), cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>The ack latency percentiles in milliseconds (p50, p99) and the sample count; optionally clears them.</summary>
+    public (double P50, double P99, long Samples) ReadLatency(bool clear = false)
+    {
+        lock (_lock)
+        {
+            var result = (AckLatency.Percentile(0.50), AckLatency.Percentile(0.99), AckLatency.Count);
+            if (clear)
+            {
+                AckLatency.Clear();
+            }
+
+            return result;
+        }
+    }
+
+    private static void MarkSynced(FlowTable table, FlowKey[] keys, uint[] versions)
+    {
+        try
+        {
+            table.SetSyncState(keys, versions, FlowSyncState.FlowSynced);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The table went away after the ack: nothing to mark.
+        }
+    }
+
+    /// <summary>The next free slot, stamped with its enqueue time; a null ref when the queue overflowed.</summary>
+    private ref FlowChange Claim()
+    {
+        if (_overflowed)
+        {
+            return ref Unsafe.NullRef<FlowChange>();
+        }
+
+        if (_tail - _head >= MaxQueued)
+        {
+            _overflowed = true;
+            Overflowed?.Invoke();
+            return ref Unsafe.NullRef<FlowChange>();
+        }
+
+        if (_tail - _head == _ring.Length)
+        {
+            Grow();
+        }
+
+        ref FlowChange change = ref _ring[_tail & (_ring.Length - 1)];
+        change.EnqueuedTicks = Stopwatch.GetTimestamp();
+        _tail++;
+        if (_workWaiter is { } waiter && _sent - _head < Window)
+        {
+            _workWaiter = null;
+            waiter.TrySetResult();
+        }
+
+        return ref change;
+    }
+
+    private void Grow()
+    {
+        var larger = new FlowChange[_ring.Length * 2];
+        for (long seq = _head; seq < _tail; seq++)
+        {
+            larger[seq & (larger.Length - 1)] = _ring[seq & (_ring.Length - 1)];
+        }
+
+        _ring = larger;
+    }
+
+    private void WakeLocked()
+    {
+        if (_workWaiter is { } work && _tail > _sent && _sent - _head < Window)
+        {
+            _workWaiter = null;
+            work.TrySetResult();
+        }
+
+        if (_sent < _head)
+        {
+            _sent = _head;
+        }
+
+        if (_drainWaiter is { } drain && _head == _tail)
+        {
+            _drainWaiter = null;
+            drain.TrySetResult();
+        }
+    }
+}

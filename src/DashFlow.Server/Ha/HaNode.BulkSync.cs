@@ -1,0 +1,142 @@
+using DashFlow.Api;
+using DashFlow.Engine;
+using DashFlow.Ha.Standby;
+using DashFlow.Model;
+using DashFlow.Records;
+using DashFlow.Sessions;
+using Proto = DashFlow.Protos;
+
+namespace DashFlow.Server.Ha;
+
+// Bulk sync: the active sends every table through a GRPC-mode bulk get session into the peer's receiver; the standby
+// applies what arrives to the table named by BULK_SYNC_START, never replacing a newer version.
+public sealed partial class HaNode
+{
+    private CancellationTokenSource? _bulkSync;
+    private (ulong Id, FlowTable Table)? _bulkTarget;
+
+    /// <summary>The standby's receiver: applies one batch of a bulk sync; false when no bulk sync is being received.</summary>
+    public bool TryApplyBulk(FlowRecordBatch batch, out int applied)
+    {
+        applied = 0;
+        if (_bulkTarget is not { } target || !AcceptingSync)
+        {
+            return false;
+        }
+
+        var visitor = new BulkApplier(_applier, target.Table, target.Id);
+        batch.ForEach(ref visitor);
+        Counters.CountBulkReceived(batch.Count);
+        applied = visitor.Applied;
+        return true;
+    }
+
+    private int _bulkEpoch; // which bulk sync is current: a completion of a superseded one must not be announced
+
+    private void StartBulkSync()
+    {
+        Interlocked.Increment(ref _bulkEpoch);
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
+        Interlocked.Exchange(ref _bulkSync, cancel)?.Cancel();
+        _ = Task.Run(() => RunBulkSyncAsync(cancel.Token));
+    }
+
+    private async Task RunBulkSyncAsync(CancellationToken cancellationToken)
+    {
+        bool succeeded = false;
+        try
+        {
+            foreach (var id in _api.FlowTableIds)
+            {
+                await SyncTableAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+
+            succeeded = true;
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException or InvalidOperationException)
+        {
+            succeeded = false;
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return; // superseded (a new bulk sync, a peer loss): the machine already moved on
+        }
+
+        Counters.BulkSyncEnded(succeeded);
+        Input(m => m.OnBulkSyncFinished(succeeded));
+    }
+
+    private async Task SyncTableAsync(FlowTableId id, CancellationToken cancellationToken)
+    {
+        if (HaTableSpec.Of(_api, id) is not { } spec)
+        {
+            return; // removed meanwhile
+        }
+
+        // The standby may still be clearing its tables or settling its vote: it answers OBJECT_IN_USE until ready.
+        var deadline = NowMs + 10_000;
+        while (true)
+        {
+            var reply = await TryControlAsync(HaControlType.BulkSyncStart, 5_000, r =>
+            {
+                r.FlowTableId = id.Value;
+                r.Table = new Proto.HaTable { MaxFlowCount = spec.MaxFlowCount, EnabledKey = (uint)spec.EnabledKey, TtlMs = spec.TtlMs };
+            }).ConfigureAwait(false);
+            if (reply is { Status: (int)SaiStatus.Success })
+            {
+                break;
+            }
+
+            if (NowMs > deadline)
+            {
+                throw new InvalidOperationException("the peer did not accept BULK_SYNC_START");
+            }
+
+            await Task.Delay(_options.Timings.HeartbeatIntervalMs, cancellationToken).ConfigureAwait(false);
+        }
+
+        var status = _api.CreateFlowEntryBulkGetSession(out var session,
+        [
+            SaiAttribute.S32(BulkGetSessionAttr.Mode, (int)BulkGetSessionMode.Grpc),
+            SaiAttribute.U32(BulkGetSessionAttr.EntryLimitation, 0),
+            SaiAttribute.Ip(BulkGetSessionAttr.ServerIp, IpAddress.From(PeerEndpoint.Address)),
+            SaiAttribute.U32(BulkGetSessionAttr.ServerPort, (uint)PeerEndpoint.Port),
+            SaiAttribute.Oid(BulkGetSessionAttr.FlowTable, id.Value),
+        ]);
+        if (status != SaiStatus.Success)
+        {
+            throw new InvalidOperationException($"bulk sync session: {status.Describe()}");
+        }
+
+        try
+        {
+            var finished = await _api.WhenBulkGetSessionFinished(session)!
+                .WaitAsync(TimeSpan.FromMilliseconds(_options.Timings.BulkSyncTimeoutMs), cancellationToken).ConfigureAwait(false);
+            int batchSize = _api.Options.BulkGetRecordBatchSize;
+            Counters.CountBulkSent((finished.EntriesDelivered + batchSize - 1) / batchSize, finished.EntriesDelivered);
+            if (finished.State != BulkGetSessionState.Completed)
+            {
+                throw new InvalidOperationException($"bulk sync session {finished.State}: {finished.Error}");
+            }
+        }
+        finally
+        {
+            _api.RemoveFlowEntryBulkGetSession(session);
+        }
+    }
+
+    /// <summary>Applies bulk records: insert when missing, replace only a lower version.</summary>
+    private struct BulkApplier(StandbyApplier applier, FlowTable table, ulong tableId) : IFlowRecordVisitor
+    {
+        public int Applied { get; private set; }
+
+        public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata)
+        {
+            if (applier.ApplyBulk(table, tableId, in key, in state, vendorMetadata) == DashFlow.Ha.Inline.SyncResult.Applied)
+            {
+                Applied++;
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using DashFlow.Engine;
+using DashFlow.Ha.Inline;
+using DashFlow.Ha.Roles;
+using DashFlow.Ha.Standby;
+using DashFlow.Model;
+using DashFlow.Records;
+using Google.Protobuf;
+using Grpc.Core;
+using Proto = DashFlow.Protos;
+
+namespace DashFlow.Server.Ha;
+
+// Inline sync: the active's sender loop (one stream at a time, resending what was not acked after a break) and the
+// standby's application of each batch.
+public sealed partial class HaNode
+{
+    private int _replicationEpoch;
+    private CancellationTokenSource? _currentStream;
+
+    /// <summary>Breaks the current inline stream, as a network fault would (tests).</summary>
+    internal void CutInlineStream()
+    {
+        try
+        {
+            _currentStream?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // That stream already ended.
+        }
+    }
+
+    /// <summary>True while this node applies the peer's sync (its state allows it and its tables are ready).</summary>
+    public bool AcceptingSync => State.AcceptsSync() && _acceptingSync;
+
+    /// <summary>Applies one inline batch in order and builds its ack.</summary>
+    public Proto.FlowSyncAckBatch ApplyInline(Proto.FlowSyncBatch batch)
+    {
+        var ack = new Proto.FlowSyncAckBatch { FirstSeq = batch.FirstSeq };
+        if (batch.PackedCount > 0)
+        {
+            var results = new byte[batch.PackedCount];
+            var spec = new HaTableSpec(batch.Table?.MaxFlowCount ?? 0, (FlowEnabledKey)(batch.Table?.EnabledKey ?? 0), batch.Table?.TtlMs ?? 0);
+            if (_applier.EnsureTable(batch.FlowTableId, spec, out var table))
+            {
+                var visitor = new InlineApplier(this, table, batch.FlowTableId, batch.Ops.Memory, results);
+                FlowRecordBatch.FromPacked(batch.PackedEntries.Memory, (int)batch.PackedCount).ForEach(ref visitor);
+            }
+            else
+            {
+                results.AsSpan().Fill((byte)SyncResult.Failed);
+            }
+
+            ack.Results = UnsafeByteOperations.UnsafeWrap(results);
+        }
+
+        foreach (var request in batch.Requests)
+        {
+            ack.Acks.Add(new Proto.FlowSyncAck { Seq = request.Seq, Result = (uint)ApplyOne(request) });
+        }
+
+        return ack;
+    }
+
+    private SyncResult ApplyOne(Proto.FlowSyncRequest request)
+    {
+        if (!_api.TryGetTable(new DashFlow.Api.FlowTableId(request.FlowTableId), out var table)
+            || FlowRecordCodec.TryFromMessage(request.Entry, out var key, out var state, out var vendor) != SaiStatus.Success)
+        {
+            return SyncResult.Failed;
+        }
+
+        return _applier.ApplyInline(table, request.FlowTableId, (SyncOp)request.Op, request.Timed, in key, in state, vendor);
+    }
+
+    /// <summary>The active's sender: while changes are recorded (or left to drain) keeps one stream to the peer open.</summary>
+    private async Task RunSenderAsync(CancellationToken cancellationToken)
+    {
+        var records = new FlowRecordBatch(256 * 1024);
+        var ops = new byte[_options.InlineBatch];
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (!_queue.Enabled && _queue.Pending == 0)
+            {
+                await Delay(_options.Timings.HeartbeatIntervalMs / 4, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            int epoch = Volatile.Read(ref _replicationEpoch);
+            using var streamStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _currentStream = streamStop;
+            try
+            {
+                _queue.Rewind(); // a new stream starts from the first unacked change
+                using var call = _inlinePeer.InlineSync(cancellationToken: streamStop.Token);
+                var acks = ReadAcksAsync(call.ResponseStream, streamStop.Token);
+                while (!cancellationToken.IsCancellationRequested && epoch == Volatile.Read(ref _replicationEpoch)
+                    && (_queue.Enabled || _queue.Pending > 0) && !acks.IsCompleted)
+                {
+                    int taken = _queue.TakeBatch(records, ops, ops.Length, out long firstSeq, out ulong tableId);
+                    if (taken == 0)
+                    {
+                        await Task.WhenAny(_queue.WaitForWorkAsync(streamStop.Token), acks, Task.Delay(50, streamStop.Token)).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    var spec = HaTableSpec.Of(_api, new DashFlow.Api.FlowTableId(tableId)) ?? default;
+                    await call.RequestStream.WriteAsync(new Proto.FlowSyncBatch
+                    {
+                        FirstSeq = (ulong)firstSeq,
+                        PackedCount = (uint)taken,
+                        Ops = ByteString.CopyFrom(ops, 0, taken),
+                        PackedEntries = ByteString.CopyFrom(records.Packed.Span),
+                        FlowTableId = tableId,
+                        Table = new Proto.HaTable { MaxFlowCount = spec.MaxFlowCount, EnabledKey = (uint)spec.EnabledKey, TtlMs = spec.TtlMs },
+                    }, streamStop.Token).ConfigureAwait(false);
+                }
+
+                if (acks.IsCompleted)
+                {
+                    await acks.ConfigureAwait(false); // surfaces why the peer ended the stream
+                }
+
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                await acks.WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RpcException or IOException or OperationCanceledException or TimeoutException or InvalidOperationException)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                Counters.InlineReconnected();
+                await streamStop.CancelAsync().ConfigureAwait(false);
+                await Delay(_options.Timings.HeartbeatIntervalMs / 2, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ReadAcksAsync(IAsyncStreamReader<Proto.FlowSyncAckBatch> acks, CancellationToken cancellationToken)
+    {
+        while (await acks.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            var ack = acks.Current;
+            _queue.Ack((long)ack.FirstSeq, ack.Results.Span);
+        }
+    }
+
+    private static async Task Delay(int milliseconds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Math.Max(milliseconds, 1), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller's loop checks the token.
+        }
+    }
+
+    /// <summary>Applies the records of one packed batch with their ops, in order.</summary>
+    private struct InlineApplier(HaNode node, FlowTable table, ulong tableId, ReadOnlyMemory<byte> ops, byte[] results) : IFlowRecordVisitor
+    {
+        private int _position;
+
+        public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata)
+        {
+            if (_position >= results.Length)
+            {
+                return;
+            }
+
+            byte op = _position < ops.Length ? ops.Span[_position] : (byte)0;
+            results[_position++] = (byte)node._applier.ApplyInline(table, tableId, (SyncOp)(op & 0x7F), (op & 0x80) != 0, in key, in state, vendorMetadata);
+        }
+
+        public void Refused(SaiStatus status)
+        {
+            if (_position < results.Length)
+            {
+                results[_position++] = (byte)SyncResult.Failed;
+            }
+        }
+    }
+}

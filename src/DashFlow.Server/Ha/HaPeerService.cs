@@ -1,0 +1,45 @@
+using DashFlow.Model;
+using Grpc.Core;
+using Proto = DashFlow.Protos;
+
+namespace DashFlow.Server.Ha;
+
+/// <summary>The HaPeer gRPC service: a thin adapter over the agent's <see cref="HaNode"/>.</summary>
+public sealed class HaPeerService(HaNode node) : Proto.HaPeer.HaPeerBase
+{
+    private static readonly Status NotReceiving = new(StatusCode.FailedPrecondition, "ha: this node does not accept sync in its state");
+
+    public override async Task InlineSync(IAsyncStreamReader<Proto.FlowSyncBatch> requestStream, IServerStreamWriter<Proto.FlowSyncAckBatch> responseStream, ServerCallContext context)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, node.Stopping);
+        if (!node.AcceptingSync)
+        {
+            throw new RpcException(NotReceiving);
+        }
+
+        while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
+        {
+            if (!node.AcceptingSync)
+            {
+                throw new RpcException(NotReceiving); // the role changed under the stream: the sender reconnects
+            }
+
+            await responseStream.WriteAsync(node.ApplyInline(requestStream.Current), stop.Token).ConfigureAwait(false);
+        }
+    }
+
+    public override Task<Proto.HaControlReply> Control(Proto.HaControl request, ServerCallContext context) => node.HandleControlAsync(request);
+
+    public override Task<Proto.HaStatus> GetStatus(Proto.HaStatusRequest request, ServerCallContext context) => Task.FromResult(node.Status());
+
+    public override async Task<Proto.HaControlReply> Switchover(Proto.HaSwitchoverRequest request, ServerCallContext context)
+    {
+        var (state, status) = await node.SwitchoverAsync(context.CancellationToken).ConfigureAwait(false);
+        if (status == SaiStatus.ObjectInUse)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"ha switchover: this node is {state} (a switchover needs an active/standby pair)"));
+        }
+
+        return new Proto.HaControlReply { Status = (int)status, HaState = (uint)state, Term = node.Term };
+    }
+}
