@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using DashFlow.Cli.Commands.Bench;
 using DashFlow.Cli.Commands.Caps;
+using DashFlow.Cli.Commands.Demo;
 using DashFlow.Cli.Commands.Flow;
 using DashFlow.Cli.Commands.Receive;
 using DashFlow.Cli.Commands.Replay;
@@ -25,6 +26,7 @@ public static class DashFlowCli
         bench.Subcommands.Add(BenchAgentCommand.Create(output, error));
         bench.Subcommands.Add(BenchDataplaneCommand.Create(output, error));
         root.Subcommands.Add(bench);
+        root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(ServeCommand.Create(output, error));
         root.Subcommands.Add(CapsCommand.Create(output, error));
         root.Subcommands.Add(TableCommand.Create(output, error));

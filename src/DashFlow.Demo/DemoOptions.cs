@@ -10,7 +10,7 @@ public sealed record DemoOptions
     public int ConnectionsPerSecond { get; init; } = 30_000;
 
     /// <summary>MAX_FLOW_COUNT of each agent's NAT table (entries: two per connection).</summary>
-    public int MaxFlows { get; init; } = 4_000_000;
+    public int MaxFlows { get; init; } = 2_000_000;
 
     /// <summary>Seed of the traffic generator: the same seed gives the same connections.</summary>
     public int Seed { get; init; } = 1;

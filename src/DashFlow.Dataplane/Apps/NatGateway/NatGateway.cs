@@ -116,6 +116,37 @@ public sealed class NatGateway : ISlowPath, IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes over the connections already in the table (a standby's copy, after a failover): every SNAT pair's port is
+    /// marked held, so the pools never hand out a port a synced connection still uses. Call it before the first packet.
+    /// </summary>
+    /// <returns>The number of ports marked held.</returns>
+    public int AdoptExistingConnections()
+    {
+        var visitor = new HeldPortCollector(this);
+        var cursor = default(FlowScanCursor);
+        while (!cursor.IsComplete)
+        {
+            _table.Scan(ref cursor, 65_536, ref visitor);
+        }
+
+        int adopted = 0;
+        for (int pool = 0; pool < _pools.Length; pool++)
+        {
+            if (visitor.Held[pool] is { } held)
+            {
+                adopted += _pools[pool].MarkHeld(held.Select(h => h.Port));
+                var owners = _owners[pool] ??= new PortOwner[65536];
+                foreach (var (port, owner) in held)
+                {
+                    owners[port] = owner;
+                }
+            }
+        }
+
+        return adopted;
+    }
+
     /// <inheritdoc />
     public string Name => "nat-gateway";
 
@@ -450,6 +481,30 @@ public sealed class NatGateway : ISlowPath, IDisposable
         IpProtocols.Icmp => 2,
         _ => -1,
     };
+
+    /// <summary>Collects the SNAT ports the table's internet-side reply entries (server → EIP:port) hold, per pool.</summary>
+    private readonly struct HeldPortCollector(NatGateway gateway) : IFlowScanVisitor
+    {
+        public List<(ushort Port, PortOwner Owner)>?[] Held { get; } = new List<(ushort, PortOwner)>?[gateway._pools.Length];
+
+        public bool NeedsState => false;
+
+        public bool Accept(in FlowEntryView view) => view.Key.VnetId == gateway._outside;
+
+        public bool Visit(in FlowEntryView view, in FlowState state, ReadOnlySpan<byte> vendorMetadata)
+        {
+            ref readonly var key = ref view.Key;
+            int slot = ProtocolSlot(key.IpProtocol);
+            if (slot >= 0 && gateway._eipIndex.TryGetValue(key.DstIp, out int eip)
+                && !gateway._listeners.ContainsKey(new ListenerKey(key.DstIp, key.IpProtocol, key.DstPort)))
+            {
+                int pool = (eip * ProtocolSlots) + slot;
+                (Held[pool] ??= []).Add((key.DstPort, new PortOwner(key.SrcIp.V4, key.SrcPort, gateway.EniIndex(key.EniMac))));
+            }
+
+            return true;
+        }
+    }
 
     private readonly record struct ListenerKey(IpAddress Eip, byte Protocol, ushort Port);
 

@@ -81,6 +81,57 @@ public sealed class SnatPortPool
         return true;
     }
 
+    /// <summary>
+    /// Marks ports that connections already hold (a gateway taking over a table its peer filled): they leave the free ring,
+    /// which keeps the order of the rest. O(range + ports); ports already held, reserved or outside the range are skipped.
+    /// </summary>
+    /// <returns>The number of ports newly marked held.</returns>
+    public int MarkHeld(IEnumerable<ushort> ports)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        var free = new ulong[65536 / 64];
+        for (int i = 0; i < _free; i++)
+        {
+            ushort port = _ring[RingIndex(i)];
+            free[port >> 6] |= 1UL << port;
+        }
+
+        int marked = 0;
+        foreach (ushort port in ports)
+        {
+            ulong bit = 1UL << port;
+            if ((free[port >> 6] & bit) != 0)
+            {
+                free[port >> 6] &= ~bit;
+                _inUse[port >> 6] |= bit;
+                marked++;
+            }
+        }
+
+        if (marked > 0)
+        {
+            // Compact the free ring, in its current order, without the ports just marked held.
+            var kept = new ushort[_ring.Length];
+            int count = 0;
+            for (int i = 0; i < _free; i++)
+            {
+                ushort port = _ring[RingIndex(i)];
+                if (!IsInUse(port))
+                {
+                    kept[count++] = port;
+                }
+            }
+
+            Array.Copy(kept, _ring, count);
+            _head = 0;
+            _free = count;
+        }
+
+        return marked;
+    }
+
     /// <summary>True when the port is held by a connection.</summary>
     public bool IsInUse(ushort port) => (_inUse[port >> 6] & (1UL << port)) != 0;
+
+    private int RingIndex(int offset) => _head + offset >= _ring.Length ? _head + offset - _ring.Length : _head + offset;
 }
