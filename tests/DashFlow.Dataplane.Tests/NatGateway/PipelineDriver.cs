@@ -23,6 +23,9 @@ internal sealed class PipelineDriver : IPacketOutput
 
     public long Forwarded => Pipeline.Counters.Emitted;
 
+    /// <summary>When set, every emitted frame is appended here too.</summary>
+    public List<byte[]>? Recorded { get; set; }
+
     public static PipelineDriver Create(Func<IPacketOutput, FlowPipeline> pipeline)
     {
         var driver = new PipelineDriver();
@@ -44,5 +47,9 @@ internal sealed class PipelineDriver : IPacketOutput
             : PipelineOutcome.MissDropped;
     }
 
-    void IPacketOutput.Write(long timestampNanoseconds, ReadOnlySpan<byte> frame) => _last = frame.ToArray();
+    void IPacketOutput.Write(long timestampNanoseconds, ReadOnlySpan<byte> frame)
+    {
+        _last = frame.ToArray();
+        Recorded?.Add(_last);
+    }
 }
