@@ -125,6 +125,9 @@ public sealed class NatGateway : ISlowPath, IDisposable
     /// <inheritdoc />
     public bool LearnsOtherIcmp => false;
 
+    /// <summary>The gateway's configuration.</summary>
+    public NatGatewayOptions Options => _options;
+
     /// <summary>The table the gateway owns.</summary>
     public FlowTableId Table => _options.Table;
 
