@@ -42,6 +42,12 @@ public sealed class FlowPipeline
     private readonly TcpCloseTracker _closing = new();
     private byte[] _buffer = new byte[Headroom + 16 * 1024];
     private ParsedPacket _staged; // the decapsulated inner frame, parsed again at its own offsets
+    private readonly ParsedPacket[] _burstPackets = new ParsedPacket[MaxBurst];
+    private readonly DropReason[] _burstDrops = new DropReason[MaxBurst];
+    private readonly ushort[] _burstVnets = new ushort[MaxBurst];
+    private readonly sbyte[] _burstSlots = new sbyte[MaxBurst];
+    private readonly FlowKey[] _burstKeys = new FlowKey[MaxBurst];
+    private readonly FlowHit[] _burstHits = new FlowHit[MaxBurst];
     private bool _clockStarted;
     private long _packetOriginMs;
     private long _clockOriginMs;
@@ -149,12 +155,13 @@ public sealed class FlowPipeline
 
     private int ProcessBatch(ReadOnlySpan<byte> buffer, ReadOnlySpan<int> offsets, ReadOnlySpan<int> lengths, ReadOnlySpan<long> timestamps)
     {
-        Span<ParsedPacket> packets = stackalloc ParsedPacket[MaxBurst];
-        Span<DropReason> drops = stackalloc DropReason[MaxBurst];
-        Span<ushort> vnets = stackalloc ushort[MaxBurst];
-        Span<sbyte> slots = stackalloc sbyte[MaxBurst]; // packet i's key in keys, -1 when it has none (dropped, ICMP error)
-        Span<FlowKey> keys = stackalloc FlowKey[MaxBurst];
-        Span<FlowHit> hits = stackalloc FlowHit[MaxBurst];
+        // Scratch kept by the pipeline (one thread), not stackalloc'd: zeroing ~6 KB per burst costs more than it is worth.
+        Span<ParsedPacket> packets = _burstPackets;
+        Span<DropReason> drops = _burstDrops;
+        Span<ushort> vnets = _burstVnets;
+        Span<sbyte> slots = _burstSlots; // packet i's key in keys, -1 when it has none (dropped, ICMP error)
+        Span<FlowKey> keys = _burstKeys;
+        Span<FlowHit> hits = _burstHits;
         int n = offsets.Length;
 
         // The first frame moves the clock (and may run an aging tick) before anything is looked up, as in Process.
@@ -192,8 +199,7 @@ public sealed class FlowPipeline
             long timestamp = timestamps[i];
             if (i > 0)
             {
-                Counters.Packets++;
-                AdvanceClock(timestamp); // inside the window: never moves the clock
+                Counters.Packets++; // inside the window AdvanceClock would be a no-op: the clock stays on the first frame's ms
             }
 
             if (drops[i] != DropReason.None)
