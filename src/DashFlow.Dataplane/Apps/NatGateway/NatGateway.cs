@@ -418,9 +418,8 @@ public sealed class NatGateway : ISlowPath, IDisposable
     {
         foreach (ref readonly var key in aged)
         {
-            // The internet-side entry stands for the pair. The AGED filter also matches an entry merely idle past the
-            // TTL while its partner is active (a one-way flow); only the sweep's mark means both directions are idle.
-            if (key.VnetId == _outside && _table.IsMarkedAged(in key) && RemovePair(in key))
+            // The internet-side entry stands for the pair; the collector returns only entries the sweep marked (both idle).
+            if (key.VnetId == _outside && RemovePair(in key))
             {
                 _counts.AgedRemoved++;
             }
