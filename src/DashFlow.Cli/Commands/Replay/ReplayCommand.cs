@@ -169,7 +169,7 @@ public static class ReplayCommand
             {
                 File = settings.Pcap.Name,
                 App = slowPath.Name,
-                Learn = settings.Learn == ObserveLearnMode.All ? "all" : "dash",
+                Learn = slowPath.LearnsAnyPacket ? "all" : "dash", // nat-gateway learns as DASH whatever --learn says
                 Teardown = settings.Teardown,
                 TcpClose = settings.TcpClose == TcpCloseMode.FirstFin ? "first-fin" : "both",
                 TtlMs = settings.TtlMs,

@@ -209,7 +209,9 @@ public sealed class NatGateway : ISlowPath, IDisposable
     /// <inheritdoc />
     public void OnClock(long nowMs)
     {
-        if (_lastAgingMs != long.MinValue && nowMs - _lastAgingMs < _options.AgingTickMs)
+        // A gateway that sweeps paces itself (a host may call often); one whose host sweeps (FlowPipeline, once per tick)
+        // runs a pass at every call, so a host's extra tick (the end of a replay) is not lost to the pacing.
+        if (_options.SweepsAging && _lastAgingMs != long.MinValue && nowMs - _lastAgingMs < _options.AgingTickMs)
         {
             return;
         }
