@@ -93,20 +93,6 @@ public sealed class ReplayCliTests : IDisposable
     }
 
     [Fact]
-    public void Replay_NatGatewayNotInThisBuild_UsageExit()
-    {
-        var pcap = Path.Combine(_folder, "empty.pcap");
-        using (PcapWriter.Create(pcap))
-        {
-        }
-
-        var result = AgentFixture.Run("replay", pcap, "--app", "nat-gateway");
-
-        Assert.Equal(ExitCodes.Usage, result.Exit);
-        Assert.Contains("not available in this build", result.Error, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Replay_UnknownLearnMode_UsageExit()
     {
         var result = AgentFixture.Run("replay", "x.pcap", "--learn", "some");

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using DashFlow.Api;
 using DashFlow.Dataplane.Output;
 using DashFlow.Dataplane.Packets;
@@ -22,6 +24,7 @@ public sealed class FlowPipeline
     private const int Headroom = 256;
     private const FlowAction NatActions = FlowAction.Snat | FlowAction.Dnat | FlowAction.SnatPort | FlowAction.DnatPort;
     private const FlowAction FamilyActions = FlowAction.Nat46 | FlowAction.Nat64;
+    private const FlowAction InnerRewrites = FlowAction.SetSmac | FlowAction.SetDmac | NatActions;
 
     private static readonly IpAddress s_fullV4Mask = IpAddress.FromV4(uint.MaxValue);
     private static readonly IpAddress s_fullV6Mask = IpAddress.FromV6(ulong.MaxValue, ulong.MaxValue);
@@ -33,11 +36,18 @@ public sealed class FlowPipeline
     private readonly PipelineOptions _options;
     private readonly MacAddress _eniMac;
     private readonly IReadOnlyDictionary<uint, ushort>? _vniToVnet;
+    private readonly ushort _untunnelledVnet;
     private readonly FlowClock _clock;
     private readonly bool _packetClock;
     private readonly TcpCloseTracker _closing = new();
     private byte[] _buffer = new byte[Headroom + 16 * 1024];
     private ParsedPacket _staged; // the decapsulated inner frame, parsed again at its own offsets
+    private readonly ParsedPacket[] _burstPackets = new ParsedPacket[MaxBurst];
+    private readonly DropReason[] _burstDrops = new DropReason[MaxBurst];
+    private readonly ushort[] _burstVnets = new ushort[MaxBurst];
+    private readonly sbyte[] _burstSlots = new sbyte[MaxBurst];
+    private readonly FlowKey[] _burstKeys = new FlowKey[MaxBurst];
+    private readonly FlowHit[] _burstHits = new FlowHit[MaxBurst];
     private bool _clockStarted;
     private long _packetOriginMs;
     private long _clockOriginMs;
@@ -60,9 +70,13 @@ public sealed class FlowPipeline
         _options = options;
         _eniMac = options.EniMac;
         _vniToVnet = options.VniToVnet;
+        _untunnelledVnet = options.UntunnelledVnetId;
         _clock = table.Clock;
         _packetClock = _clock.IsManual;
     }
+
+    /// <summary>The most frames <see cref="ProcessBurst"/> looks up in one batch (a DPDK burst).</summary>
+    public const int MaxBurst = 32;
 
     /// <summary>What happened so far.</summary>
     public PipelineCounters Counters { get; } = new();
@@ -106,6 +120,134 @@ public sealed class FlowPipeline
         Counters.Misses++;
         return OnMiss(frame, ref packet, in key, timestampNanoseconds);
     }
+
+    /// <summary>
+    /// Processes a burst of frames exactly as <see cref="Process"/> would one after the other (same output frames, in the same
+    /// order, same counters, same slow-path calls), but parses up to <see cref="MaxBurst"/> frames first and looks their keys
+    /// up in one batched, prefetching <see cref="FlowTable.LookupBatch"/>. Frame i is
+    /// <paramref name="buffer"/>[<paramref name="offsets"/>[i]..+<paramref name="lengths"/>[i]], captured at
+    /// <paramref name="timestampsNanoseconds"/>[i].
+    /// </summary>
+    /// <returns>The number of frames emitted.</returns>
+    /// <remarks>
+    /// Why the batch cannot change the outcome: it covers only the frames that do not move the packet clock past the
+    /// first one's millisecond, so no aging tick falls between them and a batched lookup refreshes an entry at the time a
+    /// single lookup would; and after a frame that may change the table (a miss, a TCP FIN or RST, an ICMP error) the rest of
+    /// the batch is looked up again one by one. With a wall clock the refresh stamps may be a moment earlier.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The three spans differ in length.</exception>
+    public int ProcessBurst(ReadOnlySpan<byte> buffer, ReadOnlySpan<int> offsets, ReadOnlySpan<int> lengths, ReadOnlySpan<long> timestampsNanoseconds)
+    {
+        if (offsets.Length != lengths.Length || offsets.Length != timestampsNanoseconds.Length)
+        {
+            ThrowBurstLengths();
+        }
+
+        int emitted = 0;
+        for (int start = 0; start < offsets.Length; start += MaxBurst)
+        {
+            int n = Math.Min(MaxBurst, offsets.Length - start);
+            emitted += ProcessBatch(buffer, offsets.Slice(start, n), lengths.Slice(start, n), timestampsNanoseconds.Slice(start, n));
+        }
+
+        return emitted;
+    }
+
+    private int ProcessBatch(ReadOnlySpan<byte> buffer, ReadOnlySpan<int> offsets, ReadOnlySpan<int> lengths, ReadOnlySpan<long> timestamps)
+    {
+        // Scratch kept by the pipeline (one thread), not stackalloc'd: zeroing ~6 KB per burst costs more than it is worth.
+        Span<ParsedPacket> packets = _burstPackets;
+        Span<DropReason> drops = _burstDrops;
+        Span<ushort> vnets = _burstVnets;
+        Span<sbyte> slots = _burstSlots; // packet i's key in keys, -1 when it has none (dropped, ICMP error)
+        Span<FlowKey> keys = _burstKeys;
+        Span<FlowHit> hits = _burstHits;
+        int n = offsets.Length;
+
+        // The first frame moves the clock (and may run an aging tick) before anything is looked up, as in Process.
+        Counters.Packets++;
+        AdvanceClock(timestamps[0]);
+        int window = 1;
+        long firstMs = timestamps[0] / 1_000_000;
+        while (window < n && (!_packetClock || timestamps[window] / 1_000_000 <= firstMs))
+        {
+            window++; // these frames leave the clock where it is: no tick between them
+        }
+
+        int keyCount = 0;
+        for (int i = 0; i < window; i++)
+        {
+            drops[i] = PacketParser.Parse(buffer.Slice(offsets[i], lengths[i]), out packets[i]);
+            slots[i] = -1;
+            if (drops[i] == DropReason.None)
+            {
+                vnets[i] = ResolveVnet(in packets[i]);
+                if (!packets[i].IsIcmpError)
+                {
+                    keys[keyCount] = packets[i].ToFlowKey(_eniMac, vnets[i]);
+                    slots[i] = (sbyte)keyCount++;
+                }
+            }
+        }
+
+        _table.LookupBatch(keys[..keyCount], hits);
+        int emitted = 0;
+        bool batchValid = true;
+        for (int i = 0; i < window; i++)
+        {
+            var frame = buffer.Slice(offsets[i], lengths[i]);
+            long timestamp = timestamps[i];
+            if (i > 0)
+            {
+                Counters.Packets++; // inside the window AdvanceClock would be a no-op: the clock stays on the first frame's ms
+            }
+
+            if (drops[i] != DropReason.None)
+            {
+                Counters.Drop(drops[i]);
+                continue;
+            }
+
+            Counters.Parsed++;
+            ref ParsedPacket packet = ref packets[i];
+            bool sent;
+            if (slots[i] < 0)
+            {
+                sent = ProcessIcmpError(frame, ref packet, vnets[i], timestamp);
+                batchValid = false;
+            }
+            else
+            {
+                ref readonly FlowKey key = ref keys[slots[i]];
+                FlowHit hit = hits[slots[i]];
+                if (batchValid ? hit.Found : _table.TryLookup(in key, out hit))
+                {
+                    Counters.Hits++;
+                    sent = OnHit(frame, ref packet, in key, in hit, FlowAction.All, timestamp);
+                    batchValid &= !(packet.IpProtocol == IpProtocols.Tcp && (packet.TcpFlags & (TcpFlags.Fin | TcpFlags.Rst)) != 0);
+                }
+                else
+                {
+                    Counters.Misses++;
+                    sent = OnMiss(frame, ref packet, in key, timestamp);
+                    batchValid = false;
+                }
+            }
+
+            emitted += sent ? 1 : 0;
+        }
+
+        for (int i = window; i < n; i++)
+        {
+            emitted += Process(buffer.Slice(offsets[i], lengths[i]), timestamps[i]) ? 1 : 0; // a later millisecond: one by one
+        }
+
+        return emitted;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowBurstLengths() =>
+        throw new ArgumentException("ProcessBurst: offsets, lengths and timestamps must have one entry per frame.");
 
     /// <summary>Counts a frame the pipeline cannot take (a capture of another link type) as a drop.</summary>
     public void Reject(DropReason reason, long timestampNanoseconds)
@@ -159,7 +301,7 @@ public sealed class FlowPipeline
     {
         if (packet.TunnelDepth == 0)
         {
-            return 0;
+            return _untunnelledVnet;
         }
 
         return _vniToVnet is not null && _vniToVnet.TryGetValue(packet.TunnelId, out ushort vnet) ? vnet : (ushort)(packet.TunnelId & 0xFFFF);
@@ -303,24 +445,37 @@ public sealed class FlowPipeline
 
         int start = tunneled ? packet.InnerFrameOffset : 0;
         int end = tunneled ? InnerFrameEnd(in packet, frame.Length) : frame.Length;
-        var inner = Stage(frame[start..end]);
-        ref ParsedPacket p = ref packet;
-        if (tunneled)
+        ReadOnlySpan<byte> output;
+        uint entropy;
+        if (tunneled && (actions & InnerRewrites) == 0)
         {
-            if (PacketParser.Parse(inner, out _staged) != DropReason.None)
+            // Nothing to rewrite in the inner frame (decapsulate, maybe re-encapsulate): neither staged nor parsed again.
+            output = frame[start..end];
+            entropy = packet.FlowHash();
+        }
+        else
+        {
+            var inner = Stage(frame[start..end]);
+            ref ParsedPacket p = ref packet;
+            if (tunneled)
+            {
+                if (PacketParser.Parse(inner, out _staged) != DropReason.None)
+                {
+                    return false;
+                }
+
+                p = ref _staged;
+            }
+
+            if (!Rewrite(inner, ref p, actions, in rewrite, in reverse))
             {
                 return false;
             }
 
-            p = ref _staged;
+            output = inner;
+            entropy = p.FlowHash();
         }
 
-        if (!Rewrite(inner, ref p, actions, in rewrite, in reverse))
-        {
-            return false;
-        }
-
-        var output = inner;
         bool u0 = (actions & FlowAction.EncapU0) != 0;
         bool u1 = (actions & FlowAction.EncapU1) != 0;
         if (u0 || u1)
@@ -331,12 +486,16 @@ public sealed class FlowPipeline
                 return false;
             }
 
-            var destination = _buffer.AsSpan(Headroom - header, header + inner.Length);
-            uint entropy = p.FlowHash();
+            if (_buffer.Length < Headroom + output.Length)
+            {
+                GrowBuffer(output.Length);
+            }
+
+            var destination = _buffer.AsSpan(Headroom - header, header + output.Length);
             ref readonly UnderlayEncap single = ref u0 ? ref rewrite.Underlay0 : ref rewrite.Underlay1;
             bool encapsulated = u0 && u1
-                ? Encapsulation.TryEncapsulate(inner, destination, in rewrite.Underlay0, in rewrite.Underlay1, entropy, out int written)
-                : Encapsulation.TryEncapsulate(inner, destination, in single, entropy, out written);
+                ? Encapsulation.TryEncapsulate(output, destination, in rewrite.Underlay0, in rewrite.Underlay1, entropy, out int written)
+                : Encapsulation.TryEncapsulate(output, destination, in single, entropy, out written);
             if (!encapsulated)
             {
                 return false;
@@ -418,11 +577,14 @@ public sealed class FlowPipeline
     {
         if (_buffer.Length < Headroom + frame.Length)
         {
-            _buffer = new byte[Headroom + frame.Length];
+            GrowBuffer(frame.Length);
         }
 
         var staged = _buffer.AsSpan(Headroom, frame.Length);
         frame.CopyTo(staged);
         return staged;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GrowBuffer(int frameLength) => _buffer = new byte[Headroom + frameLength];
 }

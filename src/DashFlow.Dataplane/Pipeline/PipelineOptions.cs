@@ -12,8 +12,12 @@ public sealed record PipelineOptions
     /// <summary>The ENI's MAC: the key's eni_mac for every packet (one ENI per pipeline).</summary>
     public MacAddress EniMac { get; init; }
 
-    /// <summary>VNI → VNET id. A VNI not in the map uses <c>VNI &amp; 0xFFFF</c>; a packet without a tunnel uses VNET 0.</summary>
+    /// <summary>VNI → VNET id. A VNI not in the map uses <c>VNI &amp; 0xFFFF</c>; a packet without a tunnel uses <see cref="UntunnelledVnetId"/>.</summary>
     public IReadOnlyDictionary<uint, ushort>? VniToVnet { get; init; }
+
+    /// <summary>The VNET id of packets without a tunnel (0 by default): the internet side of a NAT gateway
+    /// (<c>NatGatewayOptions.OutsideVnetId</c>).</summary>
+    public ushort UntunnelledVnetId { get; init; }
 
     /// <summary>When false the pipeline ignores FIN and RST: flows leave only by aging (<c>--teardown off</c>).</summary>
     public bool Teardown { get; init; } = true;

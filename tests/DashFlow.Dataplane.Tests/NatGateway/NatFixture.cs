@@ -1,5 +1,6 @@
 using DashFlow.Api;
 using DashFlow.Dataplane.Apps.NatGateway;
+using DashFlow.Dataplane.Pipeline;
 using DashFlow.Dataplane.Traffic;
 using DashFlow.Engine;
 using DashFlow.Model;
@@ -7,7 +8,9 @@ using Gateway = DashFlow.Dataplane.Apps.NatGateway.NatGateway;
 
 namespace DashFlow.Dataplane.Tests.NatGateway;
 
-/// <summary>A device on a manual clock, one NAT table, a gateway on it and the stand-in pipeline in front.</summary>
+/// <summary>A device on a manual clock, one NAT table, a gateway on it and the real <see cref="FlowPipeline"/> in front,
+/// set up as the replay sets them up: the pipeline sweeps at each aging tick (the gateway does not sweep again), and packets
+/// without a tunnel get the gateway's outside VNET.</summary>
 internal sealed class NatFixture : IDisposable
 {
     public static readonly MacAddress Eni = MacAddress.Parse("00:cc:cc:cc:cc:cc");
@@ -34,7 +37,7 @@ internal sealed class NatFixture : IDisposable
         Table = table;
         Assert.True(Api.TryGetTable(table, out var engine));
         Engine = engine;
-        Options = (options ?? DefaultOptions)(table);
+        Options = (options ?? DefaultOptions)(table) with { SweepsAging = false };
         try
         {
             Gateway = new Gateway(Api, Options);
@@ -45,7 +48,13 @@ internal sealed class NatFixture : IDisposable
             throw;
         }
 
-        Pipeline = new StandInPipeline(Api, table, Gateway, Eni, Options.OutsideVnetId);
+        Pipeline = PipelineDriver.Create(output => new FlowPipeline(Api, Gateway, output, new PipelineOptions
+        {
+            Table = table,
+            EniMac = Eni,
+            UntunnelledVnetId = Options.OutsideVnetId,
+            AgingTickMs = Options.AgingTickMs,
+        }));
     }
 
     public FlowClock Clock { get; }
@@ -60,7 +69,14 @@ internal sealed class NatFixture : IDisposable
 
     public Gateway Gateway { get; }
 
-    public StandInPipeline Pipeline { get; }
+    public PipelineDriver Pipeline { get; }
+
+    /// <summary>Moves the clock to <paramref name="nowMs"/> and runs one aging tick of the pipeline (sweep, then the gateway's pass).</summary>
+    public void AgingTick(long nowMs)
+    {
+        Clock.AdvanceTo(nowMs);
+        Pipeline.Pipeline.RunAgingTick();
+    }
 
     /// <summary>Three VNETs (101 and 102 share EIP A, 103 has EIP B), and two services on one EIP.</summary>
     public static NatGatewayOptions DefaultOptions(FlowTableId table) => new()

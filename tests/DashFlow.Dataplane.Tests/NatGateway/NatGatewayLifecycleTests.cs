@@ -25,7 +25,7 @@ public sealed class NatGatewayLifecycleTests
         using var nat = new NatFixture(SmallPool, ttlMs: 5000);
         for (int i = 0; i < PoolSize; i++)
         {
-            Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", (ushort)(30000 + i), "198.18.0.9", 53), 1000, out _));
+            Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", (ushort)(30000 + i), "198.18.0.9", 53), 1000, out _));
         }
 
         long entries = nat.Engine.Count;
@@ -34,7 +34,7 @@ public sealed class NatGatewayLifecycleTests
         var outcome = nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", 40000, "198.18.0.9", 53), 1000, out _);
 
         // Assert
-        Assert.Equal(StandInOutcome.Refused, outcome);
+        Assert.Equal(PipelineOutcome.Refused, outcome);
         Assert.Equal(NatRefusal.PortExhausted, nat.Gateway.LastRefusal);
         var counters = nat.Gateway.Counters;
         Assert.Equal(1, counters.RefusedPortExhausted);
@@ -43,8 +43,7 @@ public sealed class NatGatewayLifecycleTests
         Assert.Equal(entries, nat.Engine.Count);
 
         // Act: past the TTL, one aging pass (sweep, AGED bulk get, removals)
-        nat.Clock.AdvanceTo(1000 + 6000);
-        nat.Gateway.OnClock(nat.Clock.NowMs);
+        nat.AgingTick(1000 + 6000);
 
         // Assert
         counters = nat.Gateway.Counters;
@@ -53,7 +52,7 @@ public sealed class NatGatewayLifecycleTests
         Assert.Equal(PoolSize, counters.PortsFreed);
         Assert.Equal(0, counters.PortsInUse);
         Assert.Equal(1, counters.AgingPasses);
-        Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", 40000, "198.18.0.9", 53), nat.Clock.NowMs, out _));
+        Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", 40000, "198.18.0.9", 53), nat.Clock.NowMs, out _));
     }
 
     [Fact]
@@ -61,14 +60,13 @@ public sealed class NatGatewayLifecycleTests
     {
         using var nat = new NatFixture(SmallPool, ttlMs: 5000);
         var request = NatFixture.VnetUdp(101, "10.1.0.5", 30000, "198.18.0.9", 53);
-        Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(request, 1000, out _));
-        Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.6", 30000, "198.18.0.9", 53), 1000, out _));
+        Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(request, 1000, out _));
+        Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.6", 30000, "198.18.0.9", 53), 1000, out _));
 
         for (long now = 1000; now <= 9000; now += 250)
         {
             nat.Clock.AdvanceTo(now);
-            Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(request, now, out _)); // keeps the first one fresh
-            nat.Gateway.OnClock(now);
+            Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(request, now, out _)); // keeps the first one fresh; the pipeline ticks every second
         }
 
         var counters = nat.Gateway.Counters;
@@ -90,7 +88,7 @@ public sealed class NatGatewayLifecycleTests
         var outcome = nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", 30000, "198.18.0.9", 53), 1000, out _);
 
         // Assert
-        Assert.Equal(StandInOutcome.Refused, outcome);
+        Assert.Equal(PipelineOutcome.Refused, outcome);
         Assert.Equal(NatRefusal.CreateFailed, nat.Gateway.LastRefusal);
         Assert.Equal(1, nat.Engine.Count);
         Assert.Equal(SaiStatus.Success, nat.Api.GetFlowEntry(new FlowEntryAddress(nat.Table, taken), out var after, out _));
@@ -104,11 +102,11 @@ public sealed class NatGatewayLifecycleTests
     public void FailedBulkCreate_TableFull_LeavesTableUnchangedAndPortFree()
     {
         using var nat = new NatFixture(SmallPool, capacity: 3);
-        Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", 30000, "198.18.0.9", 53), 1000, out _));
+        Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", 30000, "198.18.0.9", 53), 1000, out _));
 
         var outcome = nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", 30001, "198.18.0.9", 53), 1000, out _);
 
-        Assert.Equal(StandInOutcome.Refused, outcome);
+        Assert.Equal(PipelineOutcome.Refused, outcome);
         Assert.Equal(NatRefusal.CreateFailed, nat.Gateway.LastRefusal);
         Assert.Equal(2, nat.Engine.Count);
         Assert.Equal(1, nat.Gateway.Counters.PortsInUse);
@@ -120,20 +118,20 @@ public sealed class NatGatewayLifecycleTests
     public void TcpClose_ByRstOrFinFin_RemovesThePairAndFreesThePort(bool rst)
     {
         using var nat = new NatFixture(SmallPool);
-        Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetTcp(101, "10.1.0.5", 30000, "198.18.0.9", 443, TcpFlags.Syn), 1000, out _));
+        Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetTcp(101, "10.1.0.5", 30000, "198.18.0.9", 443, TcpFlags.Syn), 1000, out _));
         var reply = new FrameSpec { SrcIp = IpAddress.Parse("198.18.0.9"), DstIp = NatFixture.EipA, Protocol = 6, SrcPort = 443, DstPort = FirstPort };
-        Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.Internet(reply with { TcpFlags = TcpFlags.Syn | TcpFlags.Ack }), 1000, out _));
+        Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(NatFixture.Internet(reply with { TcpFlags = TcpFlags.Syn | TcpFlags.Ack }), 1000, out _));
         Assert.Equal(1, nat.Gateway.Counters.PortsInUse);
 
         if (rst)
         {
-            Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.Internet(reply with { TcpFlags = TcpFlags.Rst }), 1000, out _));
+            Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(NatFixture.Internet(reply with { TcpFlags = TcpFlags.Rst }), 1000, out _));
         }
         else
         {
-            Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetTcp(101, "10.1.0.5", 30000, "198.18.0.9", 443, TcpFlags.Fin | TcpFlags.Ack), 1000, out _));
+            Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetTcp(101, "10.1.0.5", 30000, "198.18.0.9", 443, TcpFlags.Fin | TcpFlags.Ack), 1000, out _));
             Assert.Equal(2, nat.Engine.Count); // one direction closed: the pair lives (D18)
-            Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.Internet(reply with { TcpFlags = TcpFlags.Fin | TcpFlags.Ack }), 1000, out _));
+            Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(NatFixture.Internet(reply with { TcpFlags = TcpFlags.Fin | TcpFlags.Ack }), 1000, out _));
         }
 
         var counters = nat.Gateway.Counters;
@@ -151,14 +149,14 @@ public sealed class NatGatewayLifecycleTests
             Dnat = [new DnatRule(NatFixture.ServiceEip, 6, 443, NatFixture.BackendVnet, [])],
         });
 
-        Assert.Equal(StandInOutcome.Refused, nat.Pipeline.Process(NatFixture.VnetUdp(999, "10.9.0.5", 30000, "198.18.0.9", 53), 1000, out _));
+        Assert.Equal(PipelineOutcome.Refused, nat.Pipeline.Process(NatFixture.VnetUdp(999, "10.9.0.5", 30000, "198.18.0.9", 53), 1000, out _));
         Assert.Equal(NatRefusal.NoRule, nat.Gateway.LastRefusal);
         var toService = new FrameSpec { SrcIp = IpAddress.Parse("198.18.0.9"), DstIp = NatFixture.ServiceEip, Protocol = 6, SrcPort = 40000, DstPort = 443, TcpFlags = TcpFlags.Syn };
-        Assert.Equal(StandInOutcome.Refused, nat.Pipeline.Process(NatFixture.Internet(toService), 1000, out _));
+        Assert.Equal(PipelineOutcome.Refused, nat.Pipeline.Process(NatFixture.Internet(toService), 1000, out _));
         Assert.Equal(NatRefusal.NoBackend, nat.Gateway.LastRefusal);
-        Assert.Equal(StandInOutcome.Refused, nat.Pipeline.Process(NatFixture.Internet(toService with { DstPort = 80 }), 1000, out _));
+        Assert.Equal(PipelineOutcome.Refused, nat.Pipeline.Process(NatFixture.Internet(toService with { DstPort = 80 }), 1000, out _));
         var ping = new FrameSpec { SrcIp = IpAddress.Parse("198.18.0.9"), DstIp = NatFixture.ServiceEip, Protocol = 1, SrcPort = 7, IcmpType = 8 };
-        Assert.Equal(StandInOutcome.Refused, nat.Pipeline.Process(NatFixture.Internet(ping), 1000, out _)); // no ICMP listener
+        Assert.Equal(PipelineOutcome.Refused, nat.Pipeline.Process(NatFixture.Internet(ping), 1000, out _)); // no ICMP listener
 
         var counters = nat.Gateway.Counters;
         Assert.Equal(3, counters.RefusedNoRule);
@@ -170,18 +168,16 @@ public sealed class NatGatewayLifecycleTests
     public void BackgroundAging_RemovesAtTheNextTick()
     {
         using var nat = new NatFixture(table => SmallPool(table) with { WaitsForAgingSession = false }, ttlMs: 5000);
-        Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", 30000, "198.18.0.9", 53), 1000, out _));
+        Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", 30000, "198.18.0.9", 53), 1000, out _));
 
-        nat.Clock.AdvanceTo(7000);
-        nat.Gateway.OnClock(7000); // starts the session
+        nat.AgingTick(7000); // starts the session
         var deadline = DateTime.UtcNow.AddSeconds(30);
         long now = 7000;
         while (nat.Gateway.Counters.AgedRemoved == 0 && DateTime.UtcNow < deadline)
         {
             Thread.Sleep(10);
             now += 1000;
-            nat.Clock.AdvanceTo(now);
-            nat.Gateway.OnClock(now);
+            nat.AgingTick(now);
         }
 
         Assert.Equal(1, nat.Gateway.Counters.AgedRemoved);
@@ -196,7 +192,7 @@ public sealed class NatGatewayLifecycleTests
         using var nat = new NatFixture(SmallPool);
         for (int i = 0; i < PoolSize; i++)
         {
-            Assert.Equal(StandInOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", (ushort)(30000 + i), "198.18.0.9", 53), 1000, out _));
+            Assert.Equal(PipelineOutcome.Forwarded, nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.5", (ushort)(30000 + i), "198.18.0.9", 53), 1000, out _));
         }
 
         foreach (ushort port in new ushort[] { FirstPort + 3, FirstPort + 7 })
@@ -211,9 +207,9 @@ public sealed class NatGatewayLifecycleTests
         var third = nat.Pipeline.Process(NatFixture.VnetUdp(101, "10.1.0.6", 30002, "198.18.0.9", 53), 1000, out _);
 
         // Assert
-        Assert.Equal(StandInOutcome.Forwarded, first);
-        Assert.Equal(StandInOutcome.Forwarded, second);
-        Assert.Equal(StandInOutcome.Refused, third);
+        Assert.Equal(PipelineOutcome.Forwarded, first);
+        Assert.Equal(PipelineOutcome.Forwarded, second);
+        Assert.Equal(PipelineOutcome.Refused, third);
         var counters = nat.Gateway.Counters;
         Assert.Equal(2, counters.PortsRecovered);
         Assert.Equal(PoolSize, counters.PortsInUse);

@@ -27,10 +27,10 @@ public sealed class NatGatewayTrafficTests
             nat.Clock.AdvanceTo(packet.TimestampMs);
             var outcome = nat.Pipeline.Process(buffer.AsSpan(0, packet.Length), packet.TimestampMs, out var emitted);
             string context = $"seed {seed} packet {generator.Counters.Packets} {packet}";
-            if (outcome != StandInOutcome.Forwarded)
+            if (outcome != PipelineOutcome.Forwarded)
             {
                 // Only the last ACK after FIN/FIN, which finds the pair already removed, may be dropped.
-                Assert.True(outcome == StandInOutcome.MissDropped && packet.IsLast && packet.Protocol == 6, $"{context}: {outcome}");
+                Assert.True(outcome == PipelineOutcome.MissDropped && packet.IsLast && packet.Protocol == 6, $"{context}: {outcome}");
                 continue;
             }
 
@@ -51,8 +51,6 @@ public sealed class NatGatewayTrafficTests
                 Assert.Equal(packet.ServerIp.ToIPAddress(), ip.SourceAddress);
                 Assert.Equal(packet.Protocol == 1 ? packet.ClientPort : packet.ServerPort, srcPort);
             }
-
-            nat.Gateway.OnClock(packet.TimestampMs);
         }
 
         var counters = nat.Gateway.Counters;
@@ -65,8 +63,7 @@ public sealed class NatGatewayTrafficTests
         Assert.Equal(counters.PortsInUse + counters.PortsFreed, counters.SnatCreated);
 
         // Whatever did not close (idle TCP, UDP, ICMP) ages out: the table empties and every port returns.
-        nat.Clock.AdvanceTo(generator.NowUs / 1000 + 10_000);
-        nat.Gateway.OnClock(nat.Clock.NowMs);
+        nat.AgingTick(generator.NowUs / 1000 + 10_000);
         counters = nat.Gateway.Counters;
         Assert.Equal(0, nat.Engine.Count);
         Assert.Equal(0, counters.PortsInUse);

@@ -6,7 +6,7 @@ namespace DashFlow.Dataplane.Tests.NatGateway;
 public sealed class NatGatewayWorkloadTests
 {
     [Fact]
-    public void Workload_ThroughTheStandInPipeline_NoRefusalNoUnansweredAndAgingEmptiesTheTable()
+    public void Workload_ThroughThePipeline_NoRefusalNoUnansweredAndAgingEmptiesTheTable()
     {
         NatGatewayWorkload? workload = null;
         using var nat = new NatFixture(table => (workload = NatGatewayWorkload.Create(table, seed: 5)).Gateway);
@@ -18,16 +18,14 @@ public sealed class NatGatewayWorkloadTests
             Assert.True(generator.TryNext(buffer, out var packet));
             nat.Clock.AdvanceTo(packet.TimestampMs);
             var outcome = nat.Pipeline.Process(buffer.AsSpan(0, packet.Length), packet.TimestampMs, out var emitted);
-            if (outcome == StandInOutcome.Forwarded && packet.Direction == TrafficDirection.Request)
+            if (outcome == PipelineOutcome.Forwarded && packet.Direction == TrafficDirection.Request)
             {
                 generator.Observe(packet.ConnectionId, emitted);
             }
-            else if (outcome != StandInOutcome.Forwarded)
+            else if (outcome != PipelineOutcome.Forwarded)
             {
                 dropped++; // the last ACK after FIN/FIN only
             }
-
-            nat.Gateway.OnClock(packet.TimestampMs);
         }
 
         var counters = nat.Gateway.Counters;
@@ -35,8 +33,7 @@ public sealed class NatGatewayWorkloadTests
         Assert.Equal(0, generator.Counters.Unanswered);
         Assert.True(dropped <= generator.Counters.Finished);
 
-        nat.Clock.AdvanceTo(generator.NowUs / 1000 + 10_000);
-        nat.Gateway.OnClock(nat.Clock.NowMs);
+        nat.AgingTick(generator.NowUs / 1000 + 10_000);
         Assert.Equal(0, nat.Engine.Count);
         Assert.Equal(0, nat.Gateway.Counters.PortsInUse);
     }

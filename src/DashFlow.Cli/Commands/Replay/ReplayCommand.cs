@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DashFlow.Api;
+using DashFlow.Dataplane.Apps.NatGateway;
 using DashFlow.Dataplane.Apps.Observe;
 using DashFlow.Dataplane.Capture;
 using DashFlow.Dataplane.Output;
@@ -10,7 +11,7 @@ using DashFlow.Model;
 namespace DashFlow.Cli.Commands.Replay;
 
 /// <summary>
-/// <c>dashflow replay PCAP [--app observe|nat-gateway] [--learn all|dash] [--teardown on|off] [--ttl MS]
+/// <c>dashflow replay PCAP [--app observe|nat-gateway] [--nat-config FILE] [--learn all|dash] [--teardown on|off] [--ttl MS]
 /// [--tcp-close both|first-fin] [--out OUT.pcap] [--dump FLOWS.jsonl.gz] [--json]</c>: runs the data plane on a capture,
 /// with packet time as the clock, and reports what it did.
 /// </summary>
@@ -22,9 +23,15 @@ public static class ReplayCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var pcap = new Argument<FileInfo>("PCAP") { Description = "A pcap or pcapng capture (format by magic number)." };
-        var app = new Option<string>("--app") { Description = "The slow-path app.", DefaultValueFactory = _ => "observe" };
+        var app = new Option<string>("--app") { Description = "The slow-path app: observe learns every connection; nat-gateway translates (SNAT per VNET, DNAT to backends).", DefaultValueFactory = _ => "observe" };
         app.AcceptOnlyFromAmong([.. ReplayAppFactory.Apps.Keys]);
-        var learn = new Option<string>("--learn") { Description = "all: any packet starts a connection; dash: only TCP SYN, UDP, ICMP echo.", DefaultValueFactory = _ => "all" };
+        var natConfig = new Option<FileInfo>("--nat-config")
+        {
+            HelpName = "FILE",
+            Description = "nat-gateway: the gateway's JSON configuration (see docs/nat-gateway.md). Default: the generated NAT workload's "
+                + "(VNETs 101-103 SNAT to 203.0.113.1-3; 203.0.113.100 TCP 443 and UDP 53 DNAT to backends in VNET 200; untunnelled packets are the internet side).",
+        };
+        var learn = new Option<string>("--learn") { Description = "observe: all: any packet starts a connection; dash: only TCP SYN, UDP, ICMP echo (nat-gateway always learns as dash).", DefaultValueFactory = _ => "all" };
         learn.AcceptOnlyFromAmong("all", "dash");
         var teardown = new Option<string>("--teardown") { Description = "on: TCP FIN/RST remove connections; off: only aging does.", DefaultValueFactory = _ => "on" };
         teardown.AcceptOnlyFromAmong("on", "off");
@@ -38,7 +45,7 @@ public static class ReplayCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var command = new Command("replay", "Run the data plane and a slow-path app on a capture, with packet time as the clock.")
         {
-            pcap, app, learn, teardown, ttl, tcpClose, outFile, dump, maxFlows, eniMac, json,
+            pcap, app, natConfig, learn, teardown, ttl, tcpClose, outFile, dump, maxFlows, eniMac, json,
         };
         command.SetAction(parse =>
         {
@@ -50,14 +57,14 @@ public static class ReplayCommand
 
             var settings = new ReplaySettings(parse.GetValue(pcap)!, parse.GetValue(app)!, parse.GetValue(learn) == "all" ? ObserveLearnMode.All : ObserveLearnMode.Dash,
                 parse.GetValue(teardown) == "on", parse.GetValue(tcpClose) == "first-fin" ? TcpCloseMode.FirstFin : TcpCloseMode.Both, parse.GetValue(ttl),
-                parse.GetValue(outFile), parse.GetValue(dump), parse.GetValue(maxFlows), mac);
+                parse.GetValue(outFile), parse.GetValue(dump), parse.GetValue(maxFlows), mac, parse.GetValue(natConfig));
             return Run(settings, parse.GetValue(json), output, error);
         });
         return command;
     }
 
     private sealed record ReplaySettings(FileInfo Pcap, string App, ObserveLearnMode Learn, bool Teardown, TcpCloseMode TcpClose, uint TtlMs,
-        FileInfo? Out, FileInfo? Dump, uint MaxFlows, MacAddress EniMac);
+        FileInfo? Out, FileInfo? Dump, uint MaxFlows, MacAddress EniMac, FileInfo? NatConfig);
 
     private static int Run(ReplaySettings settings, bool json, TextWriter output, TextWriter error)
     {
@@ -88,7 +95,7 @@ public static class ReplayCommand
                 return ExitCodes.Usage;
             }
 
-            var slowPath = ReplayAppFactory.Create(settings.App, new ReplayAppContext(api, table, settings.Learn), out var problem);
+            var slowPath = ReplayAppFactory.Create(settings.App, new ReplayAppContext(api, table, settings.Learn, settings.NatConfig), out var problem);
             if (slowPath is null)
             {
                 error.WriteLine($"dashflow: {problem}");
@@ -122,12 +129,15 @@ public static class ReplayCommand
 
         using (pcapOut)
         {
+            var gateway = slowPath as NatGateway;
             var pipeline = new FlowPipeline(api, slowPath, pcapOut ?? (IPacketOutput)new CountingPacketOutput(), new PipelineOptions
             {
                 Table = table,
                 EniMac = settings.EniMac,
                 Teardown = settings.Teardown,
                 TcpClose = settings.TcpClose,
+                UntunnelledVnetId = gateway?.Options.OutsideVnetId ?? 0, // the internet side of the gateway
+                AgingTickMs = gateway?.Options.AgingTickMs ?? 1000,
             });
             TimeSpan elapsed;
             try
@@ -159,7 +169,7 @@ public static class ReplayCommand
             {
                 File = settings.Pcap.Name,
                 App = slowPath.Name,
-                Learn = settings.Learn == ObserveLearnMode.All ? "all" : "dash",
+                Learn = slowPath.LearnsAnyPacket ? "all" : "dash", // nat-gateway learns as DASH whatever --learn says
                 Teardown = settings.Teardown,
                 TcpClose = settings.TcpClose == TcpCloseMode.FirstFin ? "first-fin" : "both",
                 TtlMs = settings.TtlMs,
@@ -169,6 +179,7 @@ public static class ReplayCommand
                 FlowsAged = counters.Aged,
                 Census = ConnectionCensus.Take(pipeline.Table),
                 ConnectionsLearned = slowPath is ObserveApp observe ? observe.ConnectionsLearned : 0,
+                Nat = gateway?.Counters,
                 FlowsDumped = dumped,
                 Elapsed = elapsed,
             };

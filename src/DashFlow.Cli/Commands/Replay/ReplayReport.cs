@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using DashFlow.Dataplane.Apps.NatGateway;
 using DashFlow.Dataplane.Apps.Observe;
 using DashFlow.Dataplane.Pipeline;
 
@@ -37,6 +38,9 @@ public sealed record ReplayReport
     public long ConnectionsLearned { get; init; }
 
     public long FlowsDumped { get; init; } = -1;
+
+    /// <summary>The NAT gateway's counters (<c>--app nat-gateway</c> only).</summary>
+    public NatGatewayCounters? Nat { get; init; }
 
     public required TimeSpan Elapsed { get; init; }
 
@@ -110,6 +114,25 @@ public sealed record ReplayReport
                 json.WriteNumber("flows_dumped", FlowsDumped);
             }
 
+            if (Nat is { } nat)
+            {
+                json.WriteStartObject("nat");
+                json.WriteNumber("connections_created", nat.ConnectionsCreated);
+                json.WriteNumber("snat_created", nat.SnatCreated);
+                json.WriteNumber("dnat_created", nat.DnatCreated);
+                json.WriteNumber("refused_no_rule", nat.RefusedNoRule);
+                json.WriteNumber("refused_no_backend", nat.RefusedNoBackend);
+                json.WriteNumber("refused_port_exhausted", nat.RefusedPortExhausted);
+                json.WriteNumber("refused_create_failed", nat.RefusedCreateFailed);
+                json.WriteNumber("ignored", nat.Ignored);
+                json.WriteNumber("ports_in_use", nat.PortsInUse);
+                json.WriteNumber("ports_freed", nat.PortsFreed);
+                json.WriteNumber("aged_removed", nat.AgedRemoved);
+                json.WriteNumber("closed_removed", nat.ClosedRemoved);
+                json.WriteNumber("aging_passes", nat.AgingPasses);
+                json.WriteEndObject();
+            }
+
             json.WriteNumber("aging_ticks", Counters.ClockTicks);
             json.WriteNumber("elapsed_ms", Math.Round(Elapsed.TotalMilliseconds, 1));
             json.WriteNumber("pps", Math.Round(Pps));
@@ -134,6 +157,12 @@ public sealed record ReplayReport
         if (drops.Count > 0)
         {
             text.AppendLine(c, $"  drops      {string.Join(", ", drops.Select(d => $"{d.Key} {d.Value:N0}"))}");
+        }
+
+        if (Nat is { } nat)
+        {
+            text.AppendLine(c, $"  nat        {nat.SnatCreated:N0} SNAT + {nat.DnatCreated:N0} DNAT pairs, {nat.Refused:N0} refused, {nat.Ignored:N0} ignored; "
+                + $"removed {nat.ClosedRemoved:N0} closed, {nat.AgedRemoved:N0} aged; {nat.PortsInUse:N0} ports in use");
         }
 
         if (FlowsDumped >= 0)

@@ -156,6 +156,9 @@ public sealed class NatGateway : ISlowPath, IDisposable
     /// <inheritdoc />
     public bool LearnsOtherIcmp => false;
 
+    /// <summary>The gateway's configuration.</summary>
+    public NatGatewayOptions Options => _options;
+
     /// <summary>The table the gateway owns.</summary>
     public FlowTableId Table => _options.Table;
 
@@ -237,7 +240,9 @@ public sealed class NatGateway : ISlowPath, IDisposable
     /// <inheritdoc />
     public void OnClock(long nowMs)
     {
-        if (_lastAgingMs != long.MinValue && nowMs - _lastAgingMs < _options.AgingTickMs)
+        // A gateway that sweeps paces itself (a host may call often); one whose host sweeps (FlowPipeline, once per tick)
+        // runs a pass at every call, so a host's extra tick (the end of a replay) is not lost to the pacing.
+        if (_options.SweepsAging && _lastAgingMs != long.MinValue && nowMs - _lastAgingMs < _options.AgingTickMs)
         {
             return;
         }
@@ -446,9 +451,8 @@ public sealed class NatGateway : ISlowPath, IDisposable
     {
         foreach (ref readonly var key in aged)
         {
-            // The internet-side entry stands for the pair. The AGED filter also matches an entry merely idle past the
-            // TTL while its partner is active (a one-way flow); only the sweep's mark means both directions are idle.
-            if (key.VnetId == _outside && _table.IsMarkedAged(in key) && RemovePair(in key))
+            // The internet-side entry stands for the pair; the collector returns only entries the sweep marked (both idle).
+            if (key.VnetId == _outside && RemovePair(in key))
             {
                 _counts.AgedRemoved++;
             }

@@ -39,7 +39,9 @@ public sealed record NatGatewayOptions
     /// <summary>The aging tick: at most one aging pass (sweep, AGED bulk get, removals) per tick of the pipeline clock.</summary>
     public long AgingTickMs { get; init; } = 1000;
 
-    /// <summary>True when the gateway sweeps its table's aging marks itself at each tick (false when the host sweeps).</summary>
+    /// <summary>True when the gateway sweeps its table's aging marks itself and paces its passes to one per
+    /// <see cref="AgingTickMs"/>; false when the host sweeps right before each <see cref="NatGateway.OnClock"/> (as
+    /// FlowPipeline does) and so paces the passes: then every call runs one.</summary>
     public bool SweepsAging { get; init; } = true;
 
     /// <summary>True: each aging pass waits for its bulk get session and removes at once (deterministic, replay and tests);

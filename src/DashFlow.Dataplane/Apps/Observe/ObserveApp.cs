@@ -13,7 +13,7 @@ namespace DashFlow.Dataplane.Apps.Observe;
 public sealed class ObserveApp : ISlowPath, IDisposable
 {
     private readonly FlowApi _api;
-    private readonly AgedFlowFinder _agedFinder;
+    private readonly AgedFlowCollector _aged;
     private readonly FlowTableId _table;
 
     /// <summary>Creates the app for <paramref name="table"/>.</summary>
@@ -22,7 +22,8 @@ public sealed class ObserveApp : ISlowPath, IDisposable
         _api = api;
         _table = table;
         Learn = learn;
-        _agedFinder = new AgedFlowFinder(api);
+        _aged = new AgedFlowCollector(api, table);
+        api.RegisterBulkGetSessionEventCallback(_aged.OnEvents); // one app per device in a replay: it owns the callback
     }
 
     /// <inheritdoc />
@@ -50,7 +51,7 @@ public sealed class ObserveApp : ISlowPath, IDisposable
     public long FlowsRemovedByAging { get; private set; }
 
     /// <summary>Bulk get sessions run to find aged flows.</summary>
-    public long AgingSessions => _agedFinder.SessionsRun;
+    public long AgingSessions => _aged.SessionsRun;
 
     private readonly Dictionary<byte, long> _byProtocol = [];
 
@@ -95,15 +96,9 @@ public sealed class ObserveApp : ISlowPath, IDisposable
             return;
         }
 
-        foreach (var key in _agedFinder.Find(_table))
+        // Only entries the sweep marked come back (a pair is marked only when both directions are idle, D6).
+        foreach (ref readonly var key in _aged.Find(TimeSpan.FromSeconds(30)))
         {
-            // The AGED filter also matches one idle direction of a pair whose other direction is busy; the sweeper marks
-            // a pair only when both are idle (D6), so only marked entries go.
-            if (!table.IsMarkedAged(key))
-            {
-                continue;
-            }
-
             long before = table.Count;
             if (_api.RemoveFlowEntry(new FlowEntryAddress(_table, key)) == SaiStatus.Success)
             {
@@ -112,8 +107,12 @@ public sealed class ObserveApp : ISlowPath, IDisposable
         }
     }
 
-    /// <summary>Releases the aged-flow finder's filter and callback.</summary>
-    public void Dispose() => _agedFinder.Dispose();
+    /// <summary>Releases the aged-flow collector's filter and the callback.</summary>
+    public void Dispose()
+    {
+        _api.RegisterBulkGetSessionEventCallback(null);
+        _aged.Dispose();
+    }
 
     /// <summary>The protocol's name in reports: tcp, udp, icmp, icmpv6, or the number.</summary>
     public static string ProtocolName(byte protocol) => protocol switch
