@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using DashFlow.Cli.Commands.Bench;
 using DashFlow.Cli.Commands.Caps;
 using DashFlow.Cli.Commands.Flow;
+using DashFlow.Cli.Commands.Ha;
 using DashFlow.Cli.Commands.Receive;
 using DashFlow.Cli.Commands.Serve;
 using DashFlow.Cli.Commands.Session;
@@ -29,6 +30,7 @@ public static class DashFlowCli
         root.Subcommands.Add(FlowCommand.Create(output, error));
         root.Subcommands.Add(ReceiveCommand.Create(output, error));
         root.Subcommands.Add(SessionCommand.Create(output, error));
+        root.Subcommands.Add(HaCommand.Create(output, error));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
