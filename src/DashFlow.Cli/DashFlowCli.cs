@@ -23,6 +23,7 @@ public static class DashFlowCli
         bench.Subcommands.Add(BenchEngineCommand.Create(output, error));
         bench.Subcommands.Add(BenchBulkGetCommand.Create(output, error));
         bench.Subcommands.Add(BenchAgentCommand.Create(output, error));
+        bench.Subcommands.Add(BenchSyncCommand.Create(output, error));
         root.Subcommands.Add(bench);
         root.Subcommands.Add(ServeCommand.Create(output, error));
         root.Subcommands.Add(CapsCommand.Create(output, error));

@@ -7,6 +7,7 @@ namespace DashFlow.Server.Ha;
 /// <summary>The HaPeer gRPC service: a thin adapter over the agent's <see cref="HaNode"/>.</summary>
 public sealed class HaPeerService(HaNode node) : Proto.HaPeer.HaPeerBase
 {
+    private static readonly Status Stopped = new(StatusCode.Unavailable, "ha: this node has stopped");
     private static readonly Status NotReceiving = new(StatusCode.FailedPrecondition, "ha: this node does not accept sync in its state");
 
     public override async Task InlineSync(IAsyncStreamReader<Proto.FlowSyncBatch> requestStream, IServerStreamWriter<Proto.FlowSyncAckBatch> responseStream, ServerCallContext context)
@@ -28,7 +29,8 @@ public sealed class HaPeerService(HaNode node) : Proto.HaPeer.HaPeerBase
         }
     }
 
-    public override Task<Proto.HaControlReply> Control(Proto.HaControl request, ServerCallContext context) => node.HandleControlAsync(request);
+    public override Task<Proto.HaControlReply> Control(Proto.HaControl request, ServerCallContext context) =>
+        node.Stopping.IsCancellationRequested ? throw new RpcException(Stopped) : node.HandleControlAsync(request);
 
     public override Task<Proto.HaStatus> GetStatus(Proto.HaStatusRequest request, ServerCallContext context) => Task.FromResult(node.Status());
 
