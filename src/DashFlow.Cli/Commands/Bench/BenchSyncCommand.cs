@@ -11,7 +11,7 @@ public static class BenchSyncCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var flows = new Option<int>("--flows") { Description = "Flows loaded before the standby joins (and again created inline).", DefaultValueFactory = _ => 1_000_000 };
-        var rate = new Option<double>("--ack-rate") { Description = "Thousand flows per second for the ack latency phase.", DefaultValueFactory = _ => 100 };
+        var rate = new Option<double>("--ack-rate") { Description = "Thousand flows per second for the ack latency phase.", DefaultValueFactory = _ => 20 };
         var json = new Option<bool>("--json") { Description = "Print one JSON line." };
         var command = new Command("sync", "HA figures: bulk_sync_mflows_s, inline_kops_s, inline_ack_p50/p99_ms, failover_ms, lost_acked_flows.") { flows, rate, json };
         command.SetAction(async (parse, cancellation) =>
