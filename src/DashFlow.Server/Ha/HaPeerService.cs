@@ -5,14 +5,14 @@ using Proto = DashFlow.Protos;
 namespace DashFlow.Server.Ha;
 
 /// <summary>The HaPeer gRPC service: a thin adapter over the agent's <see cref="HaNode"/>.</summary>
-public sealed class HaPeerService(HaNode node) : Proto.HaPeer.HaPeerBase
+public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime) : Proto.HaPeer.HaPeerBase
 {
     private static readonly Status Stopped = new(StatusCode.Unavailable, "ha: this node has stopped");
     private static readonly Status NotReceiving = new(StatusCode.FailedPrecondition, "ha: this node does not accept sync in its state");
 
     public override async Task InlineSync(IAsyncStreamReader<Proto.FlowSyncBatch> requestStream, IServerStreamWriter<Proto.FlowSyncAckBatch> responseStream, ServerCallContext context)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, node.Stopping);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, node.Stopping, lifetime.ApplicationStopping);
         if (!node.AcceptingSync)
         {
             throw new RpcException(NotReceiving);

@@ -50,11 +50,7 @@ public static class ServeCommand
             {
                 await using var agent = await Agent.StartAsync(options, cancellation).ConfigureAwait(false);
                 output.WriteLine($"dashflow agent listening on {agent.GrpcAddress}{(agent.MetricsEndpoint is null ? string.Empty : $", metrics on http://{agent.MetricsEndpoint}/metrics")}");
-                await agent.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
-                if (agent.Ha is not null)
-                {
-                    await agent.Ha.ShutdownAsync(CancellationToken.None).ConfigureAwait(false); // planned: the peer takes over at once
-                }
+                await agent.WaitForShutdownAsync(cancellation).ConfigureAwait(false); // an HA node shuts down planned on the way
 
                 return ExitCodes.Ok;
             }
