@@ -215,7 +215,10 @@ public sealed class HaPair : IAsyncDisposable
             {
                 done.SetException(e);
             }
-        }) { IsBackground = true };
+        })
+        {
+            IsBackground = true,
+        };
         thread.Start();
         return done.Task;
     }
