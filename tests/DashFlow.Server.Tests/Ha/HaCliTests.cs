@@ -50,6 +50,15 @@ public sealed class HaCliTests
         Assert.Equal(ExitCodes.CheckFailed, exit);
         Assert.Contains("extra_on_peer 1", output);
 
+        // metrics: state, term and the sync counters, read at scrape time
+        using (var http = new HttpClient())
+        {
+            string metrics = await http.GetStringAsync(new Uri($"http://{a.MetricsEndpoint}/metrics"));
+            Assert.Contains("dashflow_ha_state 5", metrics);
+            Assert.Contains("dashflow_ha_term 1", metrics);
+            Assert.Contains("dashflow_ha_sync_total{counter=\"inline_requests_acked\"} 3000", metrics);
+        }
+
         // switchover, asked of the active (forwarded to its standby)
         (exit, output, _) = AgentFixture.Run("ha", "switchover", "--server", a.GrpcEndpoint.ToString());
         Assert.Equal(ExitCodes.Ok, exit);
