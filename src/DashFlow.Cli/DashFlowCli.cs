@@ -4,6 +4,7 @@ using DashFlow.Cli.Commands.Bench;
 using DashFlow.Cli.Commands.Caps;
 using DashFlow.Cli.Commands.Demo;
 using DashFlow.Cli.Commands.Flow;
+using DashFlow.Cli.Commands.Ha;
 using DashFlow.Cli.Commands.Receive;
 using DashFlow.Cli.Commands.Replay;
 using DashFlow.Cli.Commands.Serve;
@@ -25,6 +26,7 @@ public static class DashFlowCli
         bench.Subcommands.Add(BenchBulkGetCommand.Create(output, error));
         bench.Subcommands.Add(BenchAgentCommand.Create(output, error));
         bench.Subcommands.Add(BenchDataplaneCommand.Create(output, error));
+        bench.Subcommands.Add(BenchSyncCommand.Create(output, error));
         root.Subcommands.Add(bench);
         root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(ServeCommand.Create(output, error));
@@ -34,6 +36,7 @@ public static class DashFlowCli
         root.Subcommands.Add(ReceiveCommand.Create(output, error));
         root.Subcommands.Add(SessionCommand.Create(output, error));
         root.Subcommands.Add(ReplayCommand.Create(output, error));
+        root.Subcommands.Add(HaCommand.Create(output, error));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -1,74 +1,30 @@
-using DashFlow.Api;
-using DashFlow.Engine;
-using DashFlow.Model;
+using DashFlow.Server.Client;
 using DashFlow.Server.Hosting;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Proto = DashFlow.Protos;
 
 namespace DashFlow.Demo;
 
-/// <summary>The differences between two agents' tables: what <c>dashflow ha diff</c> counts.</summary>
-/// <param name="MissingOnPeer">Flows the first agent holds and the peer does not.</param>
-/// <param name="ExtraOnPeer">Flows the peer holds and the first agent does not.</param>
-/// <param name="VersionMismatch">Flows both hold at different versions.</param>
-internal readonly record struct DemoTableDiff(long MissingOnPeer, long ExtraOnPeer, long VersionMismatch)
+/// <summary>Compares the two agents' tables exactly as <c>dashflow ha diff</c> does: over gRPC, through a receiver.</summary>
+internal static class DemoTableDiff
 {
-    /// <summary>All differences.</summary>
-    public long Total => MissingOnPeer + ExtraOnPeer + VersionMismatch;
+    private static readonly TimeSpan WalkTimeout = TimeSpan.FromMinutes(2);
 
-    public override string ToString() => $"missing_on_peer {MissingOnPeer}, extra_on_peer {ExtraOnPeer}, version_mismatch {VersionMismatch}";
-
-    /// <summary>Compares every table of <paramref name="server"/> with the same table on <paramref name="peer"/>.</summary>
-    public static Task<DemoTableDiff> CompareAsync(Agent server, Agent peer, CancellationToken cancellationToken)
+    /// <summary>Walks every table of <paramref name="server"/> and of <paramref name="peer"/> and compares them.</summary>
+    public static async Task<HaTableDiff.Result> CompareAsync(Agent server, Agent peer, CancellationToken cancellationToken)
     {
-        long missing = 0, extra = 0, mismatch = 0;
-        foreach (var id in server.Api.FlowTableIds.Union(peer.Api.FlowTableIds))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var left = Versions(server.Api, id);
-            var right = Versions(peer.Api, id);
-            foreach (var (key, version) in left)
-            {
-                if (!right.TryGetValue(key, out uint other))
-                {
-                    missing++;
-                }
-                else if (other != version)
-                {
-                    mismatch++;
-                }
-            }
-
-            extra += right.Keys.Count(k => !left.ContainsKey(k));
-        }
-
-        return Task.FromResult(new DemoTableDiff(missing, extra, mismatch));
+        var collector = new FlowVersionCollector();
+        await using var receiver = await ReceiverHost.StartAsync("127.0.0.1:0", collector, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var left = await WalkAsync(server, collector, receiver, cancellationToken).ConfigureAwait(false);
+        var right = await WalkAsync(peer, collector, receiver, cancellationToken).ConfigureAwait(false);
+        return HaTableDiff.Compare(left, right);
     }
 
-    private static Dictionary<FlowKey, uint> Versions(FlowApi api, FlowTableId id)
+    private static async Task<Dictionary<ulong, Dictionary<Model.FlowKey, uint>>> WalkAsync(Agent agent, FlowVersionCollector collector, ReceiverHost receiver, CancellationToken cancellationToken)
     {
-        var versions = new Dictionary<FlowKey, uint>();
-        if (api.TryGetTable(id, out var table))
-        {
-            var visitor = new Collector(versions);
-            var cursor = default(FlowScanCursor);
-            while (!cursor.IsComplete)
-            {
-                table.Scan(ref cursor, 65_536, ref visitor);
-            }
-        }
-
-        return versions;
-    }
-
-    private readonly struct Collector(Dictionary<FlowKey, uint> into) : IFlowScanVisitor
-    {
-        public bool NeedsState => false;
-
-        public bool Accept(in FlowEntryView view) => true;
-
-        public bool Visit(in FlowEntryView view, in FlowState state, ReadOnlySpan<byte> vendorMetadata)
-        {
-            into[view.Key] = view.Version;
-            return true;
-        }
+        using var channel = GrpcChannel.ForAddress(agent.GrpcAddress);
+        var client = new Proto.FlowApi.FlowApiClient(channel);
+        return await HaTableDiff.WalkAsync(client, new CallOptions(cancellationToken: cancellationToken), collector, receiver.Endpoint, WalkTimeout).ConfigureAwait(false);
     }
 }

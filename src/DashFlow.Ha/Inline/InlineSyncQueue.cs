@@ -30,6 +30,7 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     private TaskCompletionSource? _drainWaiter;
     private FlowKey[] _ackKeys = new FlowKey[1024];
     private uint[] _ackVersions = new uint[1024];
+    private FlowChange[] _taken = []; // the sender's scratch: one sender takes batches at a time
 
     /// <summary>A queue for the tables of <paramref name="api"/>; it observes them once <see cref="Attach"/> is called.</summary>
     public InlineSyncQueue(FlowApi api, HaCounters counters)
@@ -130,13 +131,19 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     public int TakeBatch(FlowRecordBatch records, Span<byte> ops, int max, out long firstSeq, out ulong tableId)
     {
         records.Clear();
+        int taken = 0;
+        int inline = 0, timed = 0;
         lock (_lock)
         {
             firstSeq = _sent;
             tableId = 0;
             long ready = Math.Min(Math.Min(_tail - _sent, Window - (_sent - _head)), Math.Min(max, ops.Length));
-            int taken = 0;
-            int inline = 0, timed = 0;
+            if (_taken.Length < ready)
+            {
+                _taken = new FlowChange[ready];
+            }
+
+            // Copied out under the lock, encoded outside it: the application's changes wait only for the copy.
             for (; taken < ready; taken++)
             {
                 ref FlowChange change = ref _ring[(_sent + taken) & (_ring.Length - 1)];
@@ -149,22 +156,24 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
                     break;
                 }
 
-                records.Add(in change.Key, in change.State, change.VendorMetadata);
-                ops[taken] = (byte)((byte)change.Op | (change.Timed ? 0x80 : 0));
-                if (change.Timed)
-                {
-                    timed++;
-                }
-                else
-                {
-                    inline++;
-                }
+                _taken[taken] = change;
             }
 
             _sent += taken;
-            _counters.Sent(inline, timed);
-            return taken;
         }
+
+        for (int i = 0; i < taken; i++)
+        {
+            ref FlowChange change = ref _taken[i];
+            records.Add(in change.Key, in change.State, change.VendorMetadata);
+            ops[i] = (byte)((byte)change.Op | (change.Timed ? 0x80 : 0));
+            timed += change.Timed ? 1 : 0;
+            inline += change.Timed ? 0 : 1;
+            change.VendorMetadata = null;
+        }
+
+        _counters.Sent(inline, timed);
+        return taken;
     }
 
     /// <summary>Completes when a batch can be taken (changes queued and room in the window).</summary>

@@ -79,7 +79,7 @@ public sealed class StandbyApplier
         }
 
         var synced = state with { SyncState = FlowSyncState.FlowSynced };
-        if (_bulkSyncing)
+        if (_bulkSyncing && !_tombstones.IsEmpty)
         {
             _tombstones.TryRemove((tableId, table.MaskKey(in key)), out _);
         }
@@ -113,7 +113,7 @@ public sealed class StandbyApplier
     /// <summary>Applies one bulk-sync record: inserted when missing, replacing a held entry only of a lower version.</summary>
     public SyncResult ApplyBulk(FlowTable table, ulong tableId, in FlowKey key, in FlowState state, byte[] vendorMetadata)
     {
-        if (_bulkSyncing && _tombstones.TryGetValue((tableId, table.MaskKey(in key)), out uint deleted) && deleted >= state.Version)
+        if (_bulkSyncing && !_tombstones.IsEmpty && _tombstones.TryGetValue((tableId, table.MaskKey(in key)), out uint deleted) && deleted >= state.Version)
         {
             return SyncResult.IgnoredStaleVersion; // deleted inline after the scan read it
         }

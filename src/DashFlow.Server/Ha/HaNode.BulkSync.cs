@@ -32,10 +32,16 @@ public sealed partial class HaNode
     }
 
     private int _bulkEpoch; // which bulk sync is current: a completion of a superseded one must not be announced
+    private long _bulkFlows, _bulkTicks;
+
+    /// <summary>The flows the last bulk sync sent and the time its sessions streamed (table set-up and control excluded).</summary>
+    public (long Flows, TimeSpan Streaming) LastBulkSync => (Interlocked.Read(ref _bulkFlows), TimeSpan.FromSeconds(Interlocked.Read(ref _bulkTicks) / (double)System.Diagnostics.Stopwatch.Frequency));
 
     private void StartBulkSync()
     {
         Interlocked.Increment(ref _bulkEpoch);
+        Interlocked.Exchange(ref _bulkFlows, 0);
+        Interlocked.Exchange(ref _bulkTicks, 0);
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
         Interlocked.Exchange(ref _bulkSync, cancel)?.Cancel();
         _ = Task.Run(() => RunBulkSyncAsync(cancel.Token));
@@ -96,6 +102,7 @@ public sealed partial class HaNode
             await Task.Delay(_options.Timings.HeartbeatIntervalMs, cancellationToken).ConfigureAwait(false);
         }
 
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var status = _api.CreateFlowEntryBulkGetSession(out var session,
         [
             SaiAttribute.S32(BulkGetSessionAttr.Mode, (int)BulkGetSessionMode.Grpc),
@@ -115,6 +122,8 @@ public sealed partial class HaNode
                 .WaitAsync(TimeSpan.FromMilliseconds(_options.Timings.BulkSyncTimeoutMs), cancellationToken).ConfigureAwait(false);
             int batchSize = _api.Options.BulkGetRecordBatchSize;
             Counters.CountBulkSent((finished.EntriesDelivered + batchSize - 1) / batchSize, finished.EntriesDelivered);
+            Interlocked.Add(ref _bulkFlows, finished.EntriesDelivered);
+            Interlocked.Add(ref _bulkTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
             if (finished.State != BulkGetSessionState.Completed)
             {
                 throw new InvalidOperationException($"bulk sync session {finished.State}: {finished.Error}");

@@ -85,6 +85,11 @@ public sealed partial class HaNode
     /// <summary>Planned shutdown: stops deciding, drains the inline queue, tells the peer (which goes standalone at once).</summary>
     public async Task ShutdownAsync(CancellationToken cancellationToken = default)
     {
+        if (Stopping.IsCancellationRequested)
+        {
+            return; // already stopped (a crash-style stop came first)
+        }
+
         HaActions actions;
         _decisionGate.EnterWriteLock(); // no decision is half-made when this node stops deciding
         try

@@ -184,8 +184,7 @@ public sealed partial class HaNode : IAsyncDisposable
 
         _api.ChangeObserver = null;
         _channel.Dispose();
-        _inlineChannel.Dispose();
-        _stopping.Dispose();
+        _inlineChannel.Dispose(); // _stopping stays (cancelled): the service still asks it while the host winds down
     }
 
     internal static long NowMs => Stopwatch.GetTimestamp() * 1000 / Stopwatch.Frequency;
@@ -237,7 +236,7 @@ public sealed partial class HaNode : IAsyncDisposable
             _acceptingSync = false; // reopened once the tables are empty
         }
 
-        if ((actions & HaActions.ResetReplication) != 0)
+        if ((actions & HaActions.ResetReplication) != 0 || state is HaState.Standalone or HaState.Connected or HaState.Connecting)
         {
             _queue.Reset();
             Interlocked.Increment(ref _replicationEpoch);

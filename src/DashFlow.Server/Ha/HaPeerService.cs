@@ -5,30 +5,39 @@ using Proto = DashFlow.Protos;
 namespace DashFlow.Server.Ha;
 
 /// <summary>The HaPeer gRPC service: a thin adapter over the agent's <see cref="HaNode"/>.</summary>
-public sealed class HaPeerService(HaNode node) : Proto.HaPeer.HaPeerBase
+public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime) : Proto.HaPeer.HaPeerBase
 {
+    private static readonly Status Stopped = new(StatusCode.Unavailable, "ha: this node has stopped");
     private static readonly Status NotReceiving = new(StatusCode.FailedPrecondition, "ha: this node does not accept sync in its state");
 
     public override async Task InlineSync(IAsyncStreamReader<Proto.FlowSyncBatch> requestStream, IServerStreamWriter<Proto.FlowSyncAckBatch> responseStream, ServerCallContext context)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, node.Stopping);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, node.Stopping, lifetime.ApplicationStopping);
         if (!node.AcceptingSync)
         {
             throw new RpcException(NotReceiving);
         }
 
-        while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
+        try
         {
-            if (!node.AcceptingSync)
+            while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
-                throw new RpcException(NotReceiving); // the role changed under the stream: the sender reconnects
-            }
+                if (!node.AcceptingSync)
+                {
+                    throw new RpcException(NotReceiving); // the role changed under the stream: the sender reconnects
+                }
 
-            await responseStream.WriteAsync(node.ApplyInline(requestStream.Current), stop.Token).ConfigureAwait(false);
+                await responseStream.WriteAsync(node.ApplyInline(requestStream.Current), stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The sender went away or this node is stopping: the stream simply ends (the sender resends what was not acked).
         }
     }
 
-    public override Task<Proto.HaControlReply> Control(Proto.HaControl request, ServerCallContext context) => node.HandleControlAsync(request);
+    public override Task<Proto.HaControlReply> Control(Proto.HaControl request, ServerCallContext context) =>
+        node.Stopping.IsCancellationRequested ? throw new RpcException(Stopped) : node.HandleControlAsync(request);
 
     public override Task<Proto.HaStatus> GetStatus(Proto.HaStatusRequest request, ServerCallContext context) => Task.FromResult(node.Status());
 

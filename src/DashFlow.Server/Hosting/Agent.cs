@@ -134,7 +134,13 @@ public sealed class Agent : IAsyncDisposable
         var grpcBound = new IPEndPoint(grpcEndpoint.Address, grpcEndpoint.Port != 0 ? grpcEndpoint.Port : bound[0].Port);
         IPEndPoint? metricsBound = metricsEndpoint is null ? null
             : new IPEndPoint(metricsEndpoint.Address, metricsEndpoint.Port != 0 ? metricsEndpoint.Port : bound[^1].Port);
-        ha?.Start(); // once listening, so the peer can answer at once
+        if (ha is not null)
+        {
+            // Ctrl+C or SIGTERM is a planned shutdown: drain and tell the peer before the host stops serving.
+            var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+            lifetime.ApplicationStopping.Register(() => ha.ShutdownAsync().Wait(TimeSpan.FromSeconds(15)));
+            ha.Start(); // once listening, so the peer can answer at once
+        }
         return new Agent(app, api, grpcBound, metricsBound, ha);
     }
 

@@ -76,6 +76,7 @@ public sealed class HaPair : IAsyncDisposable
     public static async Task<Agent> StartAsync(int port, int peerPort, HaDesiredState desired) => await Agent.StartAsync(new AgentOptions
     {
         Listen = $"127.0.0.1:{port}",
+        MetricsListen = "127.0.0.1:0",
         LogLevel = "Warning",
         Ha = new HaOptions { Peer = $"127.0.0.1:{peerPort}", Desired = desired, Timings = Timings },
     });
@@ -215,7 +216,10 @@ public sealed class HaPair : IAsyncDisposable
             {
                 done.SetException(e);
             }
-        }) { IsBackground = true };
+        })
+        {
+            IsBackground = true,
+        };
         thread.Start();
         return done.Task;
     }

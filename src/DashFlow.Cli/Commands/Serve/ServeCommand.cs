@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using DashFlow.Ha.Roles;
+using DashFlow.Server.Ha;
 using DashFlow.Server.Hosting;
 
 namespace DashFlow.Cli.Commands.Serve;
@@ -14,12 +16,16 @@ public static class ServeCommand
         var metrics = new Option<string?>("--metrics") { Description = "Prometheus address for /metrics, e.g. 127.0.0.1:9464 (default: none)." };
         var config = new Option<FileInfo?>("--config") { Description = "A JSON file with Listen, MetricsListen, LogFormat, LogLevel, Limits." };
         var logFormat = new Option<string?>("--log-format") { Description = "text or json." };
+        var haPeer = new Option<string?>("--ha-peer") { Description = "Pair with the HA peer agent at host:port (inline and bulk sync, failover)." };
+        var haDesired = new Option<string?>("--ha-desired") { Description = "The preferred HA role: active or standby (breaks election ties)." };
         var command = new Command("serve", "Run the DashFlow agent: the Flow API over gRPC, health, reflection and metrics.")
         {
             listen,
             metrics,
             config,
             logFormat,
+            haPeer,
+            haDesired,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -27,10 +33,16 @@ public static class ServeCommand
             try
             {
                 options = Resolve(parse.GetValue(config), parse.GetValue(listen), parse.GetValue(metrics), parse.GetValue(logFormat));
+                options = WithHa(options, parse.GetValue(haPeer), parse.GetValue(haDesired));
             }
             catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
             {
                 error.WriteLine($"dashflow: --config: {e.Message}");
+                return ExitCodes.Usage;
+            }
+            catch (ArgumentException e)
+            {
+                error.WriteLine($"dashflow: {e.Message}");
                 return ExitCodes.Usage;
             }
 
@@ -38,7 +50,8 @@ public static class ServeCommand
             {
                 await using var agent = await Agent.StartAsync(options, cancellation).ConfigureAwait(false);
                 output.WriteLine($"dashflow agent listening on {agent.GrpcAddress}{(agent.MetricsEndpoint is null ? string.Empty : $", metrics on http://{agent.MetricsEndpoint}/metrics")}");
-                await agent.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
+                await agent.WaitForShutdownAsync(cancellation).ConfigureAwait(false); // an HA node shuts down planned on the way
+
                 return ExitCodes.Ok;
             }
             catch (ArgumentException e)
@@ -68,6 +81,26 @@ public static class ServeCommand
             LogFormat = logFormat ?? Environment.GetEnvironmentVariable("DASHFLOW_LOG_FORMAT") ?? options.LogFormat,
         };
         return options;
+    }
+
+    /// <summary>Adds the HA pairing from --ha-peer and --ha-desired (they override the file's Ha section).</summary>
+    /// <exception cref="ArgumentException">--ha-desired is neither active nor standby, or is given without a peer.</exception>
+    public static AgentOptions WithHa(AgentOptions options, string? peer, string? desired)
+    {
+        var role = desired?.ToLowerInvariant() switch
+        {
+            null => options.Ha?.Desired ?? HaDesiredState.None,
+            "active" => HaDesiredState.Active,
+            "standby" => HaDesiredState.Standby,
+            _ => throw new ArgumentException($"--ha-desired takes active or standby, not '{desired}'"),
+        };
+        if (peer is null && options.Ha is null)
+        {
+            return desired is null ? options : throw new ArgumentException("--ha-desired needs --ha-peer");
+        }
+
+        var ha = options.Ha ?? new HaOptions();
+        return options with { Ha = ha with { Peer = peer ?? ha.Peer, Desired = role } };
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip };

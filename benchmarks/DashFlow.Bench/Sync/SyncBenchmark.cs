@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using DashFlow.Api;
+using DashFlow.Bench.Engine;
+using DashFlow.Ha.Roles;
+using DashFlow.Model;
+using DashFlow.Server.Ha;
+using DashFlow.Server.Hosting;
+using AgentHost = DashFlow.Server.Hosting.Agent;
+
+namespace DashFlow.Bench.Sync;
+
+/// <summary>What <c>dashflow bench sync</c> measured.</summary>
+public sealed record SyncResult(int Flows, double BulkSyncMflowsS, double JoinMs, double InlineKopsS, double InlineAckP50Ms, double InlineAckP99Ms, double AckRateKopsS, double FailoverMs, long LostAckedFlows)
+{
+    /// <summary>One JSON line.</summary>
+    public string ToJson() => string.Create(CultureInfo.InvariantCulture,
+        $"{{\"flows\":{Flows},\"bulk_sync_mflows_s\":{BulkSyncMflowsS:F2},\"standby_join_ms\":{JoinMs:F0},\"inline_kops_s\":{InlineKopsS:F0},\"inline_ack_p50_ms\":{InlineAckP50Ms:F2},\"inline_ack_p99_ms\":{InlineAckP99Ms:F2},\"inline_ack_rate_kops_s\":{AckRateKopsS:F0},\"failover_ms\":{FailoverMs:F0},\"lost_acked_flows\":{LostAckedFlows}}}");
+}
+
+/// <summary>
+/// An active and a standby agent on loopback: bulk sync of N loaded flows to a joining standby (the rate while its
+/// sessions stream; the whole join, from the active's InitializingToActive to Active, table set-up included, beside it), inline sync throughput (N more flows created through the typed bulk create, 1,024
+/// per call, until the last is acked), inline ack latency at a paced rate (the latency target is about a loaded but not
+/// saturated pair), then failover under churn: the active is killed, the time until the standby decides is measured,
+/// and every flow the active had seen acked (SYNCED) is looked up on the new decider.
+/// </summary>
+public static class SyncBenchmark
+{
+    private const int Chunk = 1024;
+
+    public static async Task<SyncResult> RunAsync(int flows, double ackRateKopsS = 20)
+    {
+        int portA = FreePort(), portB = FreePort();
+        var keys = BenchKeys.Make(2 * flows + 400_000, out _);
+        var templates = OutboundFlowStates.MakeTemplates();
+        await using var a = await StartAsync(portA, portB, HaDesiredState.Active).ConfigureAwait(false);
+        AgentHost? b = null;
+        try
+        {
+            if (a.Api.CreateFlowTable(out var table,
+            [
+                SaiAttribute.U32(FlowTableAttr.MaxFlowCount, (uint)(2 * flows + 400_000)),
+                SaiAttribute.S32(FlowTableAttr.DashFlowEnabledKey, (int)FlowEnabledKey.All),
+            ]) != SaiStatus.Success)
+            {
+                throw new InvalidOperationException("cannot create the table");
+            }
+
+            Create(a.Api, table, keys, templates, 0, flows);
+
+            // Bulk sync: the standby joins a loaded active.
+            b = await StartAsync(portB, portA, HaDesiredState.Standby).ConfigureAwait(false);
+            await WaitAsync(() => a.Ha!.State == HaState.Active && b.Ha!.State == HaState.Standby, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+            var began = a.Ha!.Transitions.Last(t => t.To == HaState.InitializingToActive).AtTicks;
+            var ended = a.Ha.Transitions.Last(t => t.To == HaState.Active).AtTicks;
+            var (bulkFlows, streaming) = a.Ha.LastBulkSync;
+            double bulk = bulkFlows / streaming.TotalSeconds / 1e6;
+            double join = Stopwatch.GetElapsedTime(began, ended).TotalMilliseconds;
+
+            // Inline throughput: create as fast as the typed bulk create goes, until everything is acked.
+            var clock = Stopwatch.StartNew();
+            Create(a.Api, table, keys, templates, flows, 2 * flows);
+            await WaitAsync(() => a.Ha.PendingInline == 0, TimeSpan.FromMinutes(5), () => $"{a.Ha.Status()} / {b.Ha!.Status()}").ConfigureAwait(false);
+            double inline = flows / clock.Elapsed.TotalSeconds / 1e3;
+
+            // Ack latency at a paced rate: 100 flows every 1/rate ms-slice.
+            a.Ha.AckLatency(clear: true);
+            int paced = Math.Min(1_000_000, (int)(ackRateKopsS * 1000 * 2)); // two seconds' worth
+            PacedCreate(a.Api, table, keys, templates, 2 * flows, 2 * flows + paced, ackRateKopsS);
+            await WaitAsync(() => a.Ha.PendingInline == 0, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
+            var (p50, p99, _) = a.Ha.AckLatency();
+
+            // Failover under churn: kill the active's HA node (as a crash: nothing more is acked), then the agent.
+            int churnFrom = 2 * flows + paced;
+            using var stop = new CancellationTokenSource();
+            var churn = Task.Factory.StartNew(() => Churn(a.Api, table, keys, templates, churnFrom, stop.Token), TaskCreationOptions.LongRunning);
+            await Task.Delay(300).ConfigureAwait(false);
+            long killed = Stopwatch.GetTimestamp();
+            await a.Ha.DisposeAsync().ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
+            int churned = await churn.ConfigureAwait(false);
+            await Task.Delay(200).ConfigureAwait(false); // acks settled before the kill finish marking SYNCED
+            long lost = CountLostAcked(a.Api, b.Api, table, keys, churnFrom, churned);
+            await WaitAsync(() => b.Ha!.Decides, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            var takeover = b.Ha!.Transitions.Last(t => t.To.Decides()).AtTicks;
+            double failover = Stopwatch.GetElapsedTime(killed, takeover).TotalMilliseconds;
+            return new SyncResult(flows, bulk, join, inline, p50, p99, ackRateKopsS, failover, lost);
+        }
+        finally
+        {
+            if (b is not null)
+            {
+                await b.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<AgentHost> StartAsync(int port, int peerPort, HaDesiredState desired) => await AgentHost.StartAsync(new AgentOptions
+    {
+        Listen = $"127.0.0.1:{port}",
+        LogLevel = "Warning",
+        Ha = new HaOptions { Peer = $"127.0.0.1:{peerPort}", Desired = desired },
+    }).ConfigureAwait(false);
+
+    private static void Create(FlowApi api, FlowTableId table, FlowKey[] keys, FlowState[] templates, int from, int to)
+    {
+        var entries = new FlowEntryAddress[Chunk];
+        var states = new FlowState[Chunk];
+        var statuses = new SaiStatus[Chunk];
+        for (int start = from; start < to; start += Chunk)
+        {
+            int n = Math.Min(Chunk, to - start);
+            for (int i = 0; i < n; i++)
+            {
+                entries[i] = new FlowEntryAddress(table, keys[start + i]);
+                states[i] = templates[(start + i) % templates.Length];
+            }
+
+            api.CreateFlowEntries(entries.AsSpan(0, n), states.AsSpan(0, n), BulkErrorMode.IgnoreError, statuses.AsSpan(0, n));
+        }
+    }
+
+    private static void PacedCreate(FlowApi api, FlowTableId table, FlowKey[] keys, FlowState[] templates, int from, int to, double kopsS)
+    {
+        const int Step = 100;
+        var clock = Stopwatch.StartNew();
+        for (int start = from; start < to; start += Step)
+        {
+            double due = (start - from) / (kopsS * 1000) * 1000; // ms
+            while (clock.Elapsed.TotalMilliseconds < due)
+            {
+                Thread.SpinWait(50);
+            }
+
+            Create(api, table, keys, templates, start, Math.Min(start + Step, to));
+        }
+    }
+
+    private static int Churn(FlowApi api, FlowTableId table, FlowKey[] keys, FlowState[] templates, int from, CancellationToken stop)
+    {
+        int n = 0;
+        while (!stop.IsCancellationRequested && from + n + 100 < keys.Length && n < 150_000)
+        {
+            Create(api, table, keys, templates, from + n, from + n + 100);
+            n += 100;
+            Thread.Sleep(1);
+        }
+
+        return n;
+    }
+
+    /// <summary>Flows of the churn the dead active had marked SYNCED (acked) that the standby does not hold.</summary>
+    private static long CountLostAcked(FlowApi active, FlowApi standby, FlowTableId table, FlowKey[] keys, int from, int count)
+    {
+        if (!active.TryGetTable(table, out var a) || !standby.TryGetTable(table, out var b))
+        {
+            return -1;
+        }
+
+        long lost = 0;
+        for (int i = from; i < from + count; i++)
+        {
+            if (a.Get(keys[i], out var state, out _) == SaiStatus.Success && state.SyncState == FlowSyncState.FlowSynced && !b.Contains(keys[i]))
+            {
+                lost++;
+            }
+        }
+
+        return lost;
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout, Func<string>? describe = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"bench sync: the pair did not reach the expected state {describe?.Invoke()}");
+            }
+
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using System.Globalization;
+using DashFlow.Bench.Sync;
+
+namespace DashFlow.Cli.Commands.Bench;
+
+/// <summary><c>dashflow bench sync --flows N [--json]</c>: an active and a standby agent on loopback: bulk sync, inline
+/// sync throughput and ack latency, failover time and acked flows lost.</summary>
+public static class BenchSyncCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var flows = new Option<int>("--flows") { Description = "Flows loaded before the standby joins (and again created inline).", DefaultValueFactory = _ => 1_000_000 };
+        var rate = new Option<double>("--ack-rate") { Description = "Thousand flows per second for the ack latency phase.", DefaultValueFactory = _ => 20 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON line." };
+        var command = new Command("sync", "HA figures: bulk_sync_mflows_s, inline_kops_s, inline_ack_p50/p99_ms, failover_ms, lost_acked_flows.") { flows, rate, json };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            int n = parse.GetValue(flows);
+            if (n < 10_000 || n > 16_000_000)
+            {
+                error.WriteLine($"dashflow: --flows takes 10000 to 16000000, not {n}");
+                return ExitCodes.Usage;
+            }
+
+            var result = await SyncBenchmark.RunAsync(n, parse.GetValue(rate)).ConfigureAwait(false);
+            output.WriteLine(parse.GetValue(json)
+                ? result.ToJson()
+                : string.Create(CultureInfo.InvariantCulture, $"flows {result.Flows}: bulk sync {result.BulkSyncMflowsS:F2} M flows/s, inline {result.InlineKopsS:F0} k/s, ack p50 {result.InlineAckP50Ms:F2} ms p99 {result.InlineAckP99Ms:F2} ms at {result.AckRateKopsS:F0} k/s, failover {result.FailoverMs:F0} ms, acked flows lost {result.LostAckedFlows}"));
+            return result.LostAckedFlows == 0 ? ExitCodes.Ok : ExitCodes.CheckFailed;
+        });
+        return command;
+    }
+}
