@@ -27,13 +27,16 @@ public sealed class CliAgainstAgentTests(AgentFixture agent) : IClassFixture<Age
     }
 
     [Fact]
-    public void Caps_Json_NineCapabilities()
+    public void Caps_Json_NineCapabilitiesAndTheSupportedFlowActions()
     {
         var result = AgentFixture.Run("caps", "--server", agent.Server, "--json");
 
         Assert.Equal(0, result.Exit);
         Assert.Contains("\"SAI_SWITCH_ATTR_DASH_CAPS_SUPPORTED_ENABLED_KEY\":\"all\"", result.Out, StringComparison.Ordinal);
-        Assert.Equal(9, result.Out.Split("SAI_SWITCH_ATTR_DASH_CAPS_").Length - 1);
+        Assert.Equal(10, result.Out.Split("SAI_SWITCH_ATTR_DASH_CAPS_").Length - 1);
+        Assert.Contains("SUPPORTED_FLOW_ACTION", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("nat46", result.Out, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("snat_port", result.Out, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -62,9 +62,13 @@ public static class SwitchCapabilityAttr
     public const uint FlowRemove = CustomRangeStart + 6;
     public const uint FlowSet = CustomRangeStart + 7;
     public const uint FlowGet = CustomRangeStart + 8;
-    public const uint End = CustomRangeStart + 9;
 
-    /// <summary>The SAI names of the nine capabilities, by id.</summary>
+    /// <summary>DashFlow extension: the flow-action bitmask entries may carry (the deck's nine capabilities do not cover
+    /// actions, and a software data plane cannot do NAT46/NAT64).</summary>
+    public const uint SupportedFlowAction = CustomRangeStart + 9;
+    public const uint End = CustomRangeStart + 10;
+
+    /// <summary>The SAI names of the nine capabilities and DashFlow's supported-actions extension, by id.</summary>
     public static IReadOnlyList<(uint Id, string Name)> All { get; } =
     [
         (MaxFlowTableCount, "SAI_SWITCH_ATTR_DASH_CAPS_MAX_FLOW_TABLE_COUNT"),
@@ -76,5 +80,6 @@ public static class SwitchCapabilityAttr
         (FlowRemove, "SAI_SWITCH_ATTR_DASH_CAPS_FLOW_REMOVE"),
         (FlowSet, "SAI_SWITCH_ATTR_DASH_CAPS_FLOW_SET"),
         (FlowGet, "SAI_SWITCH_ATTR_DASH_CAPS_FLOW_GET"),
+        (SupportedFlowAction, "SAI_SWITCH_ATTR_DASH_CAPS_SUPPORTED_FLOW_ACTION"),
     ];
 }

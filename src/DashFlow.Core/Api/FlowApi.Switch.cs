@@ -5,7 +5,7 @@ namespace DashFlow.Api;
 // The switch/device object's capability attributes (D2, spec §3.8).
 public sealed partial class FlowApi
 {
-    /// <summary>get_switch_attribute for the nine DASH_CAPS attributes.</summary>
+    /// <summary>get_switch_attribute for the nine DASH_CAPS attributes and the supported flow actions (extension).</summary>
     public SaiStatus GetSwitchAttribute(Span<SaiAttribute> attributes)
     {
         var caps = Capabilities;
@@ -22,6 +22,7 @@ public sealed partial class FlowApi
                 SwitchCapabilityAttr.FlowRemove => SaiAttributeValue.FromBool(caps.FlowRemove),
                 SwitchCapabilityAttr.FlowSet => SaiAttributeValue.FromBool(caps.FlowSet),
                 SwitchCapabilityAttr.FlowGet => SaiAttributeValue.FromBool(caps.FlowGet),
+                SwitchCapabilityAttr.SupportedFlowAction => SaiAttributeValue.FromS32((int)caps.SupportedFlowActions),
                 _ => default,
             };
             if (value.Kind == SaiValueKind.None)

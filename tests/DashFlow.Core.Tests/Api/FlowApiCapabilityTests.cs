@@ -3,7 +3,7 @@ using DashFlow.Model;
 
 namespace DashFlow.Core.Tests.Api;
 
-/// <summary>The nine capability attributes, and a partial implementation refusing what it denies.</summary>
+/// <summary>The nine capability attributes plus the supported flow actions, and a partial implementation refusing what it denies.</summary>
 public sealed class FlowApiCapabilityTests
 {
     [Fact]
@@ -26,12 +26,30 @@ public sealed class FlowApiCapabilityTests
 
         Assert.Equal(SaiStatus.Success, api.GetSwitchAttribute(query));
 
-        Assert.Equal(9, query.Length);
+        Assert.Equal(10, query.Length);
         Assert.Equal(3u, query[0].Value.AsU32);
         Assert.Equal(4096u, query[1].Value.AsU32);
         Assert.Equal(0x19, query[2].Value.AsS32);
-        Assert.Equal([false, false, true, false, false, true], query[3..].Select(a => a.Value.AsBool).ToArray());
+        Assert.Equal([false, false, true, false, false, true], query[3..9].Select(a => a.Value.AsBool).ToArray());
         Assert.Equal(SaiStatuses.UnknownAttribute(0), api.GetSwitchAttribute([SaiAttribute.Query(SwitchCapabilityAttr.End)]));
+    }
+
+    [Fact]
+    public void SupportedFlowAction_Default_ExcludesNat46AndNat64_WhichCreationRefuses()
+    {
+        using var api = new FlowApi();
+        SaiAttribute[] query = [SaiAttribute.Query(SwitchCapabilityAttr.SupportedFlowAction)];
+        Assert.Equal(SaiStatus.Success, api.GetSwitchAttribute(query));
+        var supported = (FlowAction)query[0].Value.AsS32;
+        Assert.Equal(SaiStatus.Success, api.CreateFlowTable(out var table, DashFlowTestEntry.TableAttributes()));
+
+        Assert.Equal(FlowAction.All & ~(FlowAction.Nat46 | FlowAction.Nat64), supported);
+        foreach (var action in Enum.GetValues<FlowAction>().Where(a => a is not FlowAction.None and not FlowAction.All))
+        {
+            var key = DashFlowTestEntry.Key with { SrcPort = (ushort)action };
+            var status = api.CreateFlowEntry(new FlowEntryAddress(table, key), [SaiAttribute.S32(FlowEntryAttr.DashFlowAction, (int)action), SaiAttribute.Bool(FlowEntryAttr.IsUnidirectionalFlow, true)]);
+            Assert.Equal((supported & action) != 0 ? SaiStatus.Success : SaiStatus.NotSupported, status);
+        }
     }
 
     [Fact]
