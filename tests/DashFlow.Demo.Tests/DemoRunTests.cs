@@ -1,4 +1,7 @@
 using System.Text.Json;
+using DashFlow.Api;
+using DashFlow.Dataplane.Capture;
+using DashFlow.Dataplane.Traffic;
 
 namespace DashFlow.Demo.Tests;
 
@@ -32,6 +35,36 @@ public sealed class DemoRunTests
         Assert.True(report.BulkSynced > 0, "the returning agent received a bulk sync");
         Assert.True(report.FlowsPeak > 0 && report.FlowsPeak <= options.MaxFlows);
         Assert.Superset(new HashSet<DemoPhase> { DemoPhase.Learning, DemoPhase.CarryingOn, DemoPhase.Recovering, DemoPhase.Done }, phases);
+    }
+
+    [Fact]
+    public async Task PcapDemo_ACaptureInsteadOfTheGenerator_LearnsItsConnectionsAndPassesEveryCheck()
+    {
+        // A capture of the generator's first packets (requests only: nothing answers a recording).
+        string path = Path.Combine(Path.GetTempPath(), $"dashflow-demo-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            var generator = new TrafficGenerator(NatGatewayWorkload.Create(new FlowTableId(1), seed: 3).Traffic);
+            var buffer = new byte[2048];
+            using (var writer = PcapWriter.Create(path))
+            {
+                for (int i = 0; i < 5_000 && generator.TryNext(buffer, out var packet); i++)
+                {
+                    writer.Write(packet.TimestampUs * 1000, buffer.AsSpan(0, packet.Length));
+                }
+            }
+
+            await using var runner = new DemoRunner(new DemoOptions { Duration = TimeSpan.FromSeconds(6), MaxFlows = 100_000, PcapPath = path });
+            var report = await runner.RunAsync();
+
+            Assert.True(report.Passed, string.Join("; ", report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}")));
+            Assert.Equal(5_000, report.Packets);
+            Assert.True(report.ConnectionsLearned > 0);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
