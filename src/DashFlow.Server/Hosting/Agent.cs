@@ -81,6 +81,7 @@ public sealed class Agent : IAsyncDisposable
         var ha = options.Ha is { } haOptions ? new HaNode(api, haOptions, options.Listen) : null;
         IFlowBatchConsumer consumer = options.ReceiverConsumer ?? new TableApplyingConsumer(api);
         builder.Services.AddSingleton(ha is null ? consumer : new HaReceiverConsumer(ha, consumer));
+        builder.Services.AddSingleton(new DecisionGate(ha));
         if (ha is not null)
         {
             builder.Services.AddSingleton(ha);

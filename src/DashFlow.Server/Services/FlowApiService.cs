@@ -11,9 +11,42 @@ namespace DashFlow.Server.Services;
 /// The northbound <c>dash.flow.v1.FlowApi</c> service: a thin adapter from the wire to <see cref="FlowApi"/>. Single-object
 /// calls raise the mapped gRPC status (the SAI value in the <c>sai-status</c> trailer); bulk calls return every status.
 /// </summary>
-public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, AgentMetrics metrics, BulkGetEventHub events) : Proto.FlowApi.FlowApiBase
+public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, AgentMetrics metrics, BulkGetEventHub events, DecisionGate gate) : Proto.FlowApi.FlowApiBase
 {
     public override Task<Proto.ObjectId> CreateFlowTable(Proto.ObjectCreateRequest request, ServerCallContext context) =>
+        gate.Decide("create_flow_table", () => CreateFlowTableCore(request, context));
+
+    public override Task<Proto.Empty> RemoveFlowTable(Proto.ObjectId request, ServerCallContext context) =>
+        gate.Decide("remove_flow_table", () => RemoveFlowTableCore(request, context));
+
+    public override Task<Proto.Empty> SetFlowTableAttribute(Proto.ObjectSetRequest request, ServerCallContext context) =>
+        gate.Decide("set_flow_table_attribute", () => SetFlowTableAttributeCore(request, context));
+
+    public override Task<Proto.BulkObjectCreateReply> CreateFlowTables(Proto.BulkObjectCreateRequest request, ServerCallContext context) =>
+        gate.Decide("create_flow_tables", () => CreateFlowTablesCore(request, context));
+
+    public override Task<Proto.BulkStatusReply> RemoveFlowTables(Proto.BulkObjectRemoveRequest request, ServerCallContext context) =>
+        gate.Decide("remove_flow_tables", () => RemoveFlowTablesCore(request, context));
+
+    public override Task<Proto.Empty> CreateFlowEntry(Proto.FlowEntryCreateRequest request, ServerCallContext context) =>
+        gate.Decide("create_flow_entry", () => CreateFlowEntryCore(request, context));
+
+    public override Task<Proto.Empty> RemoveFlowEntry(Proto.FlowEntryRequest request, ServerCallContext context) =>
+        gate.Decide("remove_flow_entry", () => RemoveFlowEntryCore(request, context));
+
+    public override Task<Proto.Empty> SetFlowEntryAttribute(Proto.FlowEntrySetRequest request, ServerCallContext context) =>
+        gate.Decide("set_flow_entry_attribute", () => SetFlowEntryAttributeCore(request, context));
+
+    public override Task<Proto.BulkStatusReply> CreateFlowEntries(Proto.FlowEntriesCreateRequest request, ServerCallContext context) =>
+        gate.Decide("create_flow_entries", () => CreateFlowEntriesCore(request, context));
+
+    public override Task<Proto.BulkStatusReply> RemoveFlowEntries(Proto.FlowEntriesRemoveRequest request, ServerCallContext context) =>
+        gate.Decide("remove_flow_entries", () => RemoveFlowEntriesCore(request, context));
+
+    public override Task<Proto.BulkStatusReply> CreateFlowRecords(Proto.FlowRecordsCreateRequest request, ServerCallContext context) =>
+        gate.Decide("create_flow_records", () => CreateFlowRecordsCore(request, context));
+
+    private Task<Proto.ObjectId> CreateFlowTableCore(Proto.ObjectCreateRequest request, ServerCallContext context) =>
         CreateObject("create_flow_table", request.Attributes, (SaiAttribute[] a, out ulong id) =>
         {
             var status = api.CreateFlowTable(out var table, a);
@@ -21,16 +54,16 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
             return status;
         });
 
-    public override Task<Proto.Empty> RemoveFlowTable(Proto.ObjectId request, ServerCallContext context) =>
+    private Task<Proto.Empty> RemoveFlowTableCore(Proto.ObjectId request, ServerCallContext context) =>
         RemoveObject("remove_flow_table", api.RemoveFlowTable(new FlowTableId(request.Oid)));
 
-    public override Task<Proto.Empty> SetFlowTableAttribute(Proto.ObjectSetRequest request, ServerCallContext context) =>
+    private Task<Proto.Empty> SetFlowTableAttributeCore(Proto.ObjectSetRequest request, ServerCallContext context) =>
         SetObject("set_flow_table_attribute", request.Attribute, a => api.SetFlowTableAttribute(new FlowTableId(request.Oid), in a));
 
     public override Task<Proto.AttributesReply> GetFlowTableAttribute(Proto.ObjectGetRequest request, ServerCallContext context) =>
         GetObject("get_flow_table_attribute", request.Ids, a => api.GetFlowTableAttribute(new FlowTableId(request.Oid), a));
 
-    public override Task<Proto.BulkObjectCreateReply> CreateFlowTables(Proto.BulkObjectCreateRequest request, ServerCallContext context) =>
+    private Task<Proto.BulkObjectCreateReply> CreateFlowTablesCore(Proto.BulkObjectCreateRequest request, ServerCallContext context) =>
         BulkCreateObjects("create_flow_tables", request, (lists, mode, ids, statuses) =>
         {
             var typed = new FlowTableId[lists.Length];
@@ -39,10 +72,10 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
             return status;
         });
 
-    public override Task<Proto.BulkStatusReply> RemoveFlowTables(Proto.BulkObjectRemoveRequest request, ServerCallContext context) =>
+    private Task<Proto.BulkStatusReply> RemoveFlowTablesCore(Proto.BulkObjectRemoveRequest request, ServerCallContext context) =>
         BulkRemoveObjects("remove_flow_tables", request, (ids, mode, statuses) => api.RemoveFlowTables([.. ids.Select(o => new FlowTableId(o))], mode, statuses));
 
-    public override Task<Proto.Empty> CreateFlowEntry(Proto.FlowEntryCreateRequest request, ServerCallContext context)
+    private Task<Proto.Empty> CreateFlowEntryCore(Proto.FlowEntryCreateRequest request, ServerCallContext context)
     {
         var address = Address(request.Entry, "create_flow_entry");
         var attributes = Read(request.Attributes, "create_flow_entry");
@@ -51,7 +84,7 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
         return Task.FromResult(new Proto.Empty());
     }
 
-    public override Task<Proto.Empty> RemoveFlowEntry(Proto.FlowEntryRequest request, ServerCallContext context)
+    private Task<Proto.Empty> RemoveFlowEntryCore(Proto.FlowEntryRequest request, ServerCallContext context)
     {
         var address = Address(request.Entry, "remove_flow_entry");
         var status = metrics.Count("remove_flow_entry", api.RemoveFlowEntry(in address));
@@ -59,7 +92,7 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
         return Task.FromResult(new Proto.Empty());
     }
 
-    public override Task<Proto.Empty> SetFlowEntryAttribute(Proto.FlowEntrySetRequest request, ServerCallContext context)
+    private Task<Proto.Empty> SetFlowEntryAttributeCore(Proto.FlowEntrySetRequest request, ServerCallContext context)
     {
         var address = Address(request.Entry, "set_flow_entry_attribute");
         var attribute = ReadOne(request.Attribute, "set_flow_entry_attribute");
@@ -77,7 +110,7 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
         return Task.FromResult(Reply(attributes));
     }
 
-    public override Task<Proto.BulkStatusReply> CreateFlowEntries(Proto.FlowEntriesCreateRequest request, ServerCallContext context)
+    private Task<Proto.BulkStatusReply> CreateFlowEntriesCore(Proto.FlowEntriesCreateRequest request, ServerCallContext context)
     {
         limits.CheckBulk(request.Entries.Count, "create_flow_entries");
         int count = request.Entries.Count;
@@ -102,7 +135,7 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
         return Task.FromResult(BulkReply(status, statuses));
     }
 
-    public override Task<Proto.BulkStatusReply> RemoveFlowEntries(Proto.FlowEntriesRemoveRequest request, ServerCallContext context)
+    private Task<Proto.BulkStatusReply> RemoveFlowEntriesCore(Proto.FlowEntriesRemoveRequest request, ServerCallContext context)
     {
         limits.CheckBulk(request.Entries.Count, "remove_flow_entries");
         int count = request.Entries.Count;
@@ -119,7 +152,7 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
         return Task.FromResult(BulkReply(status, statuses));
     }
 
-    public override Task<Proto.BulkStatusReply> CreateFlowRecords(Proto.FlowRecordsCreateRequest request, ServerCallContext context)
+    private Task<Proto.BulkStatusReply> CreateFlowRecordsCore(Proto.FlowRecordsCreateRequest request, ServerCallContext context)
     {
         long announced = (long)request.Records.Count + request.PackedCount; // in long: a packed count near 2^32 must not wrap
         limits.CheckBulk(announced > int.MaxValue ? int.MaxValue : (int)announced, "create_flow_records");
