@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Engine;
 using DashFlow.Model;
 using DashFlow.Records;
@@ -28,6 +29,7 @@ internal struct FlowEntryDraft
     // The list index that last set each address, so a family conflict names the attribute that made it.
     private int _reverseSrcAt, _reverseDstAt, _u0SipAt, _u0DipAt, _u1SipAt, _u1DipAt, _sipAt, _dipAt, _sipMaskAt, _dipMaskAt;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static FlowEntryDraft From(in FlowState state, byte[]? vendorMetadata)
     {
         var key = state.ReverseKey;
@@ -184,6 +186,7 @@ internal struct FlowEntryDraft
             : SaiStatuses.InvalidAttrValue(_flowDataAt);
 
     /// <summary>Checks that each pair of addresses that must share a family does (a zero address fits either).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly SaiStatus CheckFamilies()
     {
         var rw = State.Rewrite;
@@ -243,6 +246,7 @@ internal struct FlowEntryDraft
     }
 
     /// <summary>Checks the enumerated and masked fields of a state given as a value (the typed API's counterpart of <see cref="Apply"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static SaiStatus ValidateState(in FlowState state, FlowCapabilities capabilities)
     {
         var rw = state.Rewrite;

@@ -1,7 +1,7 @@
-using System.Runtime.CompilerServices;
 using System.Numerics;
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.Intrinsics;
 using DashFlow.Model;
 
 namespace DashFlow.Engine;
@@ -105,6 +105,7 @@ public sealed unsafe partial class FlowTable
     }
 
     /// <summary>Finds the record of a (masked) key; writers only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FindLocked(in FlowKey key, ulong hash)
     {
         ulong* slot = FindSlotLocked(in key, hash);
@@ -112,6 +113,7 @@ public sealed unsafe partial class FlowTable
     }
 
     /// <summary>Finds the index slot of a (masked) key, or null; writers only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ulong* FindSlotLocked(in FlowKey key, ulong hash)
     {
         ulong tag = Tag(hash);
@@ -141,6 +143,7 @@ public sealed unsafe partial class FlowTable
     /// Finds an empty slot in the key's chain, linking a new (empty) overflow bucket when the chain is full; writers only.
     /// Called before the record is written, so an allocation failure leaves nothing half-published.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ulong* ReserveSlotLocked(ulong hash)
     {
         ulong* bucket = HomeBucket(hash);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Model;
 
 namespace DashFlow.Engine;
@@ -11,6 +12,7 @@ public sealed unsafe partial class FlowTable
     /// Each entry is copied under its seqlock, so the visitor never sees a torn entry and writers are never blocked.
     /// </summary>
     /// <returns>The number of records examined.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Scan<TVisitor>(ref FlowScanCursor cursor, int maxRecords, ref TVisitor visitor)
         where TVisitor : struct, IFlowScanVisitor
     {
@@ -38,6 +40,7 @@ public sealed unsafe partial class FlowTable
     }
 
     /// <summary>Copies one record consistently and hands it to the visitor; false when the visitor stops the scan.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool VisitRecord<TVisitor>(int index, long now, ref TVisitor visitor, Span<byte> vendorScratch)
         where TVisitor : struct, IFlowScanVisitor
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Model;
 
 namespace DashFlow.Engine;
@@ -11,6 +12,7 @@ public sealed unsafe partial class FlowTable
     /// as its reverse, claims it. A full table reclaims entries marked aged before refusing with TABLE_FULL (D6).
     /// </summary>
     /// <returns>SUCCESS, ITEM_ALREADY_EXISTS, TABLE_FULL, or INVALID_PARAMETER for oversize vendor metadata.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SaiStatus Create(in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata = default)
     {
         if (vendorMetadata.Length > VendorDataPool.MaxLength)
@@ -93,6 +95,7 @@ public sealed unsafe partial class FlowTable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private SaiStatus CreateLocked(in FlowKey key, in FlowState state, in FlowKey reverseKey, ReadOnlySpan<byte> vendorMetadata)
     {
         ulong hash = FlowKeyHash.Hash(in key);
@@ -182,6 +185,7 @@ public sealed unsafe partial class FlowTable
     private static uint VendorHandleOf(in FlowRecord record, in FlowRecordCold cold) =>
         (record.Flags & FlowRecordFlags.HasVendorMetadata) != 0 ? cold.VendorHandle : 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void InsertLocked(in FlowKey key, ulong hash, in FlowState state, in FlowKey reverseKey, uint vendorHandle, FlowRecordFlags flags, uint now)
     {
         ulong* slot = ReserveSlotLocked(hash); // first: a failure here must not leave a written record outside the index
@@ -210,6 +214,7 @@ public sealed unsafe partial class FlowTable
     }
 
     /// <summary>Writes every field of a record inside its seqlock; releases the rewrite it replaces.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteRecordLocked(int index, bool fresh, in FlowKey key, in FlowState state, in FlowKey reverseKey, uint vendorHandle, FlowRecordFlags flags, uint lastSeen)
     {
         ref FlowRecord r = ref Record(index);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Model;
 
 namespace DashFlow.Engine;
@@ -37,6 +38,7 @@ internal sealed class RewritePool
     public int Count { get; private set; }
 
     /// <summary>Returns the handle for <paramref name="rewrite"/>, interning it, and takes one reference.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public uint Acquire(in FlowRewrite rewrite)
     {
         if (RewriteComparer.IsDefault(in rewrite))

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace DashFlow.Engine;
 
@@ -47,6 +48,7 @@ internal sealed class VendorDataPool
     }
 
     /// <summary>Stores <paramref name="data"/> and returns its handle (0 for empty data).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public uint Store(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty)

@@ -50,11 +50,16 @@ public struct FlowKey : IEquatable<FlowKey>
     // Byte 47 is outside the compared key bits; a key built from two families carries this marker there.
     private const byte MixedFamilyMarker = 0xFF;
 
-    private readonly Span<byte> Bytes => MemoryMarshal.CreateSpan(ref Unsafe.As<ulong, byte>(ref Unsafe.AsRef(in W0)), Size);
+    private readonly Span<byte> Bytes
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => MemoryMarshal.CreateSpan(ref Unsafe.As<ulong, byte>(ref Unsafe.AsRef(in W0)), Size);
+    }
 
     /// <summary>The ENI's MAC address.</summary>
     public MacAddress EniMac
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         readonly get => MacAddress.FromBytes(Bytes[..6]);
         set => value.WriteBytes(Bytes[..6]);
     }
@@ -62,6 +67,7 @@ public struct FlowKey : IEquatable<FlowKey>
     /// <summary>The VNET id (u16).</summary>
     public ushort VnetId
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         readonly get => BinaryPrimitives.ReadUInt16LittleEndian(Bytes[6..]);
         set => BinaryPrimitives.WriteUInt16LittleEndian(Bytes[6..], value);
     }
@@ -74,11 +80,16 @@ public struct FlowKey : IEquatable<FlowKey>
     }
 
     /// <summary>True when the addresses are IPv6.</summary>
-    public readonly bool IsV6 => Bytes[45] != 0;
+    public readonly bool IsV6
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Bytes[45] != 0;
+    }
 
     /// <summary>The source L4 port (for ICMP echo, the identifier: D4).</summary>
     public ushort SrcPort
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         readonly get => BinaryPrimitives.ReadUInt16LittleEndian(Bytes[40..]);
         set => BinaryPrimitives.WriteUInt16LittleEndian(Bytes[40..], value);
     }
@@ -86,6 +97,7 @@ public struct FlowKey : IEquatable<FlowKey>
     /// <summary>The destination L4 port (for ICMP echo, the identifier: D4).</summary>
     public ushort DstPort
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         readonly get => BinaryPrimitives.ReadUInt16LittleEndian(Bytes[42..]);
         set => BinaryPrimitives.WriteUInt16LittleEndian(Bytes[42..], value);
     }
@@ -132,6 +144,7 @@ public struct FlowKey : IEquatable<FlowKey>
     public readonly bool HasConsistentFamily =>
         Bytes[47] != MixedFamilyMarker && (IsV6 || (W1 | W3 | (W2 & 0xFFFF_FFFFUL) | (W4 & 0xFFFF_FFFFUL)) == 0);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly IpAddress ReadAddress(int offset)
     {
         var span = Bytes.Slice(offset, 16);
@@ -140,6 +153,7 @@ public struct FlowKey : IEquatable<FlowKey>
             : IpAddress.FromV4(BinaryPrimitives.ReadUInt32BigEndian(span[12..]));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WriteAddress(int offset, IpAddress address)
     {
         var span = Bytes.Slice(offset, 16);

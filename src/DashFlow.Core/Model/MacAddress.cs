@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace DashFlow.Model;
 
@@ -21,6 +22,7 @@ public readonly struct MacAddress : IEquatable<MacAddress>, IComparable<MacAddre
     public bool IsZero => _value == 0;
 
     /// <summary>Reads six octets in wire order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static MacAddress FromBytes(ReadOnlySpan<byte> octets)
     {
         if (octets.Length != 6)
@@ -32,6 +34,7 @@ public readonly struct MacAddress : IEquatable<MacAddress>, IComparable<MacAddre
     }
 
     /// <summary>Writes six octets in wire order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteBytes(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt16BigEndian(destination, (ushort)(_value >> 32));

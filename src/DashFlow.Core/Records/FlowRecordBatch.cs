@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Model;
 using Google.Protobuf;
 using SaiDashFlowEntry = DashFlow.Protos.SaiDashFlowEntry;
@@ -54,6 +55,7 @@ public sealed class FlowRecordBatch
     }
 
     /// <summary>Appends one record.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata)
     {
         EnsureWritable(FlowRecordWriter.MaxSize(vendorMetadata.Length) + 5);
@@ -104,6 +106,7 @@ public sealed class FlowRecordBatch
     /// the walk goes on (its length still frames it); broken framing ends the walk.
     /// </summary>
     /// <returns>SUCCESS; the status of the last record refused; or INVALID_PARAMETER for broken framing.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SaiStatus ForEach<TVisitor>(ref TVisitor visitor)
         where TVisitor : struct, IFlowRecordVisitor
     {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using DashFlow.Api;
 using DashFlow.Model;
 
@@ -53,6 +54,7 @@ internal static class FlowRecordReader
     }
 
     /// <summary>SUCCESS or INVALID_PARAMETER as the slow path would answer; null when the caller must use the slow path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static SaiStatus? TryRead(ReadOnlySpan<byte> data, out FlowKey key, out FlowState state, out byte[] vendorMetadata)
     {
         key = default;
@@ -126,6 +128,7 @@ internal static class FlowRecordReader
 
     // ---- wire format: only the fields and wire types of dash_flow.proto; anything else is left to the generated parser ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ParseEntry(ReadOnlySpan<byte> data, ref RawKey key, ref RawKey reverse, ref RawState state)
     {
         int p = 0;
@@ -153,6 +156,7 @@ internal static class FlowRecordReader
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ParseKey(ReadOnlySpan<byte> d, int baseOffset, ref RawKey key)
     {
         key.Present = true;
@@ -184,6 +188,7 @@ internal static class FlowRecordReader
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ParseState(ReadOnlySpan<byte> d, int baseOffset, ref RawState s)
     {
         int p = 0;
@@ -233,6 +238,7 @@ internal static class FlowRecordReader
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TrySub(ReadOnlySpan<byte> d, ref int p, int baseOffset, ref RawIp ip)
     {
         if (!TryLength(d, ref p, out int start, out int count))
@@ -265,6 +271,7 @@ internal static class FlowRecordReader
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TrySub(ReadOnlySpan<byte> d, ref int p, int baseOffset, ref RawMac mac)
     {
         if (!TryLength(d, ref p, out int start, out int count))
@@ -287,6 +294,7 @@ internal static class FlowRecordReader
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryTag(ReadOnlySpan<byte> d, ref int p, out int field, out int wire)
     {
         field = wire = 0;
@@ -300,6 +308,7 @@ internal static class FlowRecordReader
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryLength(ReadOnlySpan<byte> d, ref int p, out int start, out int count)
     {
         start = count = 0;
@@ -314,6 +323,7 @@ internal static class FlowRecordReader
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryBytes(ReadOnlySpan<byte> d, ref int p, int baseOffset, out RawBytes bytes)
     {
         bytes = default;
@@ -326,6 +336,7 @@ internal static class FlowRecordReader
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryU32(ReadOnlySpan<byte> d, ref int p, out uint value)
     {
         bool ok = TryVarint(d, ref p, out ulong raw);
@@ -333,6 +344,7 @@ internal static class FlowRecordReader
         return ok;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryBool(ReadOnlySpan<byte> d, ref int p, out bool value)
     {
         bool ok = TryVarint(d, ref p, out ulong raw);
@@ -340,6 +352,7 @@ internal static class FlowRecordReader
         return ok;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryVarint(ReadOnlySpan<byte> d, ref int p, out ulong value)
     {
         value = 0;
@@ -358,6 +371,7 @@ internal static class FlowRecordReader
 
     // ---- the same conversions and checks as FlowRecordCodec.TryFromMessage ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryKey(ReadOnlySpan<byte> data, in RawKey raw, out FlowKey key)
     {
         key = default;
@@ -390,6 +404,7 @@ internal static class FlowRecordReader
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryIp(ReadOnlySpan<byte> data, in RawIp raw, out IpAddress address)
     {
         address = default;
@@ -407,6 +422,7 @@ internal static class FlowRecordReader
         return raw.Address.Count == expected && IpAddress.TryFromBytes(data.Slice(raw.Address.Offset, expected), out address);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryMac(ReadOnlySpan<byte> data, in RawMac raw, out MacAddress mac)
     {
         mac = default;
@@ -424,6 +440,7 @@ internal static class FlowRecordReader
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryMask(ReadOnlySpan<byte> data, RawBytes raw, IpAddress address, out IpAddress mask)
     {
         if (raw.Count == 0)

@@ -19,6 +19,7 @@ public static class FlowRecordWriter
 
     /// <summary>Writes the record; <paramref name="destination"/> must hold <see cref="MaxSize"/> bytes.</summary>
     /// <returns>The number of bytes written.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Write(in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata, Span<byte> destination)
     {
         if (destination.Length < MaxSize(vendorMetadata.Length))
@@ -47,6 +48,7 @@ public static class FlowRecordWriter
         return p;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteKey(Span<byte> d, ref int p, byte tag, in FlowKey key)
     {
         d[p++] = tag;
@@ -65,6 +67,7 @@ public static class FlowRecordWriter
         d[lengthAt] = (byte)(p - start); // at most 67 bytes
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteState(Span<byte> d, ref int p, in FlowKey key, in FlowState s, ReadOnlySpan<byte> vendorMetadata)
     {
         ref readonly var u0 = ref s.Rewrite.Underlay0;
@@ -117,7 +120,7 @@ public static class FlowRecordWriter
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Varint(Span<byte> d, ref int p, byte tag, uint value)
     {
         if (value != 0)
@@ -127,7 +130,7 @@ public static class FlowRecordWriter
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static void RawVarint(Span<byte> d, ref int p, uint value)
     {
         while (value >= 0x80)
@@ -139,6 +142,7 @@ public static class FlowRecordWriter
         d[p++] = (byte)value;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Ip(Span<byte> d, ref int p, byte tag, IpAddress address)
     {
         if (FlowRecordCodec.IsOmitted(address))
@@ -150,6 +154,7 @@ public static class FlowRecordWriter
         IpBody(d, ref p, address);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Ip2(Span<byte> d, ref int p, byte tag, IpAddress address)
     {
         if (FlowRecordCodec.IsOmitted(address))
@@ -162,6 +167,7 @@ public static class FlowRecordWriter
         IpBody(d, ref p, address);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void IpBody(Span<byte> d, ref int p, IpAddress address)
     {
         if (address.IsV6)
@@ -187,6 +193,7 @@ public static class FlowRecordWriter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Mac(Span<byte> d, ref int p, byte tag, MacAddress mac)
     {
         if (mac.IsZero)
@@ -198,6 +205,7 @@ public static class FlowRecordWriter
         MacBody(d, ref p, mac);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Mac2(Span<byte> d, ref int p, byte tag, MacAddress mac)
     {
         if (mac.IsZero)
@@ -210,6 +218,7 @@ public static class FlowRecordWriter
         MacBody(d, ref p, mac);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacBody(Span<byte> d, ref int p, MacAddress mac)
     {
         d[p++] = 8;
@@ -219,6 +228,7 @@ public static class FlowRecordWriter
         p += 6;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Mask(Span<byte> d, ref int p, byte tag, IpAddress mask, IpAddress address)
     {
         if (FlowRecordCodec.IsOmittedMask(mask, address))

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Api;
 using DashFlow.Engine;
 using DashFlow.Model;
@@ -210,6 +211,7 @@ internal sealed class BulkGetSessionRunner(
     }
 
     /// <summary>Takes one matching entry for a GRPC-mode session; false once the entry limit is reached.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool AddRecord(in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata)
     {
         _records ??= new FlowRecordBatch(context.RecordBatchSize * 192);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using DashFlow.Api;
 using DashFlow.Engine;
 using DashFlow.Ha.Inline;
@@ -54,6 +55,7 @@ public sealed class StandbyApplier
     }
 
     /// <summary>Applies one inline request.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SyncResult ApplyInline(FlowTable table, ulong tableId, SyncOp op, bool timed, in FlowKey key, in FlowState state, byte[] vendorMetadata)
     {
         _counters.Received(timed);
@@ -111,6 +113,7 @@ public sealed class StandbyApplier
     }
 
     /// <summary>Applies one bulk-sync record: inserted when missing, replacing a held entry only of a lower version.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SyncResult ApplyBulk(FlowTable table, ulong tableId, in FlowKey key, in FlowState state, byte[] vendorMetadata)
     {
         if (_bulkSyncing && !_tombstones.IsEmpty && _tombstones.TryGetValue((tableId, table.MaskKey(in key)), out uint deleted) && deleted >= state.Version)
@@ -133,6 +136,24 @@ public sealed class StandbyApplier
         var replace = new ReplaceIfNewer(synced, vendorMetadata, strictlyNewer: true);
         var status = table.Update(in key, ref replace);
         return status == SaiStatus.Success ? SyncResult.Applied : replace.Stale ? SyncResult.IgnoredStaleVersion : SyncResult.Failed;
+    }
+
+    /// <summary>Applies decoded bulk-sync records in order, each as <see cref="ApplyBulk(FlowTable, ulong, in FlowKey, in FlowState, byte[])"/>.</summary>
+    /// <returns>The records applied.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int ApplyBulk(FlowTable table, ulong tableId, ReadOnlySpan<FlowKey> keys, ReadOnlySpan<FlowState> states, ReadOnlySpan<byte[]> vendorMetadata)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        int applied = 0;
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (ApplyBulk(table, tableId, in keys[i], in states[i], vendorMetadata[i]) == SyncResult.Applied)
+            {
+                applied++;
+            }
+        }
+
+        return applied;
     }
 
     /// <summary>Range sync's delete: removes the entry only when it holds exactly <paramref name="version"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Api;
 using DashFlow.Engine;
 using DashFlow.Ha.Standby;
@@ -18,17 +19,51 @@ public sealed partial class HaNode
     /// <summary>The standby's receiver: applies one batch of a bulk sync; false when no bulk sync is being received.</summary>
     public bool TryApplyBulk(FlowRecordBatch batch, out int applied)
     {
-        applied = 0;
+        var decoded = new DecodedBulkBatch();
+        if (!TryDecodeBulk(batch, decoded))
+        {
+            applied = 0;
+            return false;
+        }
+
+        applied = ApplyBulk(decoded);
+        return true;
+    }
+
+    /// <summary>
+    /// The first half of <see cref="TryApplyBulk"/>: decodes one batch of a bulk sync into <paramref name="decoded"/>,
+    /// outside any lock, so the receiver can decode the next batch while <see cref="ApplyBulk"/> applies this one.
+    /// </summary>
+    /// <returns>False when no bulk sync is being received.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryDecodeBulk(FlowRecordBatch batch, DecodedBulkBatch decoded)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(decoded);
         if (_bulkTarget is not { } target || !AcceptingSync)
         {
             return false;
         }
 
-        var visitor = new BulkApplier(_applier, target.Table, target.Id);
+        decoded.Reset(target.Id, target.Table, batch.Count);
+        var visitor = new BulkDecoder(decoded);
         batch.ForEach(ref visitor);
         Counters.CountBulkReceived(batch.Count);
-        applied = visitor.Applied;
         return true;
+    }
+
+    /// <summary>The second half of <see cref="TryApplyBulk"/>: applies a decoded batch (insert when missing, replace only
+    /// a lower version), unless the bulk sync it was decoded for is no longer the one being received.</summary>
+    /// <returns>The records applied.</returns>
+    public int ApplyBulk(DecodedBulkBatch decoded)
+    {
+        ArgumentNullException.ThrowIfNull(decoded);
+        if (_bulkTarget is not { } target || target.Id != decoded.TableId || !ReferenceEquals(target.Table, decoded.Table) || !AcceptingSync)
+        {
+            return 0;
+        }
+
+        return _applier.ApplyBulk(target.Table, target.Id, decoded.Keys.AsSpan(0, decoded.Count), decoded.States.AsSpan(0, decoded.Count), decoded.VendorMetadata.AsSpan(0, decoded.Count));
     }
 
     private int _bulkEpoch; // which bulk sync is current: a completion of a superseded one must not be announced
@@ -135,17 +170,54 @@ public sealed partial class HaNode
         }
     }
 
-    /// <summary>Applies bulk records: insert when missing, replace only a lower version.</summary>
-    private struct BulkApplier(StandbyApplier applier, FlowTable table, ulong tableId) : IFlowRecordVisitor
+    /// <summary>Collects decoded bulk records.</summary>
+    private readonly struct BulkDecoder(DecodedBulkBatch decoded) : IFlowRecordVisitor
     {
-        public int Applied { get; private set; }
+        public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata) => decoded.Add(in key, in state, vendorMetadata);
+    }
+}
 
-        public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata)
+/// <summary>The records of one bulk-sync batch, decoded by <see cref="HaNode.TryDecodeBulk"/> for <see cref="HaNode.ApplyBulk"/>;
+/// reused from batch to batch.</summary>
+public sealed class DecodedBulkBatch
+{
+    internal FlowKey[] Keys = [];
+    internal FlowState[] States = [];
+    internal byte[][] VendorMetadata = [];
+
+    /// <summary>Records decoded.</summary>
+    public int Count { get; private set; }
+
+    internal ulong TableId { get; private set; }
+
+    internal FlowTable? Table { get; private set; }
+
+    internal void Reset(ulong tableId, FlowTable table, int capacity)
+    {
+        TableId = tableId;
+        Table = table;
+        Count = 0;
+        if (Keys.Length < capacity)
         {
-            if (applier.ApplyBulk(table, tableId, in key, in state, vendorMetadata) == DashFlow.Ha.Inline.SyncResult.Applied)
-            {
-                Applied++;
-            }
+            Keys = new FlowKey[capacity];
+            States = new FlowState[capacity];
+            VendorMetadata = new byte[capacity][];
         }
+    }
+
+    internal void Add(in FlowKey key, in FlowState state, byte[] vendorMetadata)
+    {
+        if (Count == Keys.Length)
+        {
+            int size = Math.Max(16, Count * 2);
+            Array.Resize(ref Keys, size);
+            Array.Resize(ref States, size);
+            Array.Resize(ref VendorMetadata, size);
+        }
+
+        Keys[Count] = key;
+        States[Count] = state;
+        VendorMetadata[Count] = vendorMetadata;
+        Count++;
     }
 }

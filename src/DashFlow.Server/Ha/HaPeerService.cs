@@ -18,17 +18,25 @@ public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime
             throw new RpcException(NotReceiving);
         }
 
+        // Each batch's ack is written while the next batch is read and applied (one write in flight at a time; acks
+        // stay in order).
+        Task written = Task.CompletedTask;
         try
         {
             while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
                 if (!node.AcceptingSync)
                 {
+                    await written.ConfigureAwait(false);
                     throw new RpcException(NotReceiving); // the role changed under the stream: the sender reconnects
                 }
 
-                await responseStream.WriteAsync(node.ApplyInline(requestStream.Current), stop.Token).ConfigureAwait(false);
+                var ack = node.ApplyInline(requestStream.Current);
+                await written.ConfigureAwait(false);
+                written = responseStream.WriteAsync(ack, stop.Token);
             }
+
+            await written.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

@@ -13,25 +13,33 @@ public sealed class FlowReceiverService(IFlowBatchConsumer consumer) : Proto.Flo
     {
         ulong received = 0, applied = 0, session = 0;
         Proto.BulkGetCompletion? completion = null;
-        await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+        try
         {
-            session = batch.SessionId;
-            if (batch.Entries.Count > 0)
+            await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
-                received += (ulong)batch.Entries.Count;
-                applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, FlowRecordBatch.FromMessages(batch.Entries), context.CancellationToken).ConfigureAwait(false);
-            }
+                session = batch.SessionId;
+                if (batch.Entries.Count > 0)
+                {
+                    received += (ulong)batch.Entries.Count;
+                    applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, FlowRecordBatch.FromMessages(batch.Entries), context.CancellationToken).ConfigureAwait(false);
+                }
 
-            if (batch.PackedCount > 0)
-            {
-                received += batch.PackedCount;
-                applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, FlowRecordBatch.FromPacked(batch.PackedEntries.Memory, (int)batch.PackedCount), context.CancellationToken).ConfigureAwait(false);
-            }
+                if (batch.PackedCount > 0)
+                {
+                    received += batch.PackedCount;
+                    applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, FlowRecordBatch.FromPacked(batch.PackedEntries.Memory, (int)batch.PackedCount), context.CancellationToken).ConfigureAwait(false);
+                }
 
-            if (batch.Completion is not null)
-            {
-                completion = batch.Completion;
+                if (batch.Completion is not null)
+                {
+                    completion = batch.Completion;
+                }
             }
+        }
+        finally
+        {
+            // Records still being applied in the background count as applied once done (and a broken stream leaves nothing running).
+            applied += (ulong)await consumer.DrainAsync(session, CancellationToken.None).ConfigureAwait(false);
         }
 
         await consumer.CompleteAsync(session, completion, context.CancellationToken).ConfigureAwait(false);

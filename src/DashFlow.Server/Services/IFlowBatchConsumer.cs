@@ -10,6 +10,11 @@ public interface IFlowBatchConsumer
     /// <summary>Takes one batch of packed records; returns how many were applied.</summary>
     ValueTask<int> ConsumeAsync(ulong sessionId, FlowRecordBatch batch, CancellationToken cancellationToken);
 
+    /// <summary>Waits for what the consumer still applies of the session in the background (a consumer that applies
+    /// before <see cref="ConsumeAsync"/> returns has nothing to wait for).</summary>
+    /// <returns>How many of those records were applied.</returns>
+    ValueTask<int> DrainAsync(ulong sessionId, CancellationToken cancellationToken) => ValueTask.FromResult(0);
+
     /// <summary>The session's completion arrived (or the stream ended without one: <paramref name="completion"/> is null).</summary>
     ValueTask CompleteAsync(ulong sessionId, Proto.BulkGetCompletion? completion, CancellationToken cancellationToken);
 }
