@@ -34,6 +34,13 @@ public sealed class DemoRunner : IAsyncDisposable
     private double _lastSampleSeconds;
     private double _rate;
 
+    static DemoRunner()
+    {
+        // Two agents, the data plane and the view share one process: keepalives must not queue behind a busy thread pool.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
+    }
+
     public DemoRunner(DemoOptions options)
     {
         _options = options;
@@ -99,9 +106,11 @@ public sealed class DemoRunner : IAsyncDisposable
         _ports[1] = FreePort();
         _agents[0] = await StartAgentAsync(0, HaDesiredState.Active, cancellationToken).ConfigureAwait(false);
         _agents[1] = await StartAgentAsync(1, HaDesiredState.None, cancellationToken).ConfigureAwait(false);
-        var first = _agents[0]!;
-        var second = _agents[1]!;
-        await WaitUntilAsync(() => first.Ha!.State == HaState.Active && second.Ha!.State == HaState.Standby, "the pair forms", cancellationToken).ConfigureAwait(false);
+        // dpu0 prefers active, but a slow start (a loaded machine) may elect dpu1: whichever is active decides.
+        await WaitUntilAsync(() => IsPair(_agents[0]!, _agents[1]!) || IsPair(_agents[1]!, _agents[0]!), () => $"the pair forms (dpu0 {_agents[0]!.Ha!.State}, dpu1 {_agents[1]!.Ha!.State})", cancellationToken).ConfigureAwait(false);
+        int activeIndex = IsPair(_agents[0]!, _agents[1]!) ? 0 : 1;
+        var first = _agents[activeIndex]!;
+        var second = _agents[1 - activeIndex]!;
 
         var status = first.Api.CreateFlowTable(out var table,
         [
@@ -131,7 +140,7 @@ public sealed class DemoRunner : IAsyncDisposable
         await Task.Delay(200, cancellationToken).ConfigureAwait(false); // acks already received finish marking flows SYNCED
         var acked = SyncedFlows(first.Api, table);
         await first.DisposeAsync().ConfigureAwait(false);
-        _agents[0] = null;
+        _agents[activeIndex] = null;
         await WaitUntilAsync(() => second.Ha!.Decides, "the standby decides", cancellationToken).ConfigureAwait(false);
         var takeover = second.Ha!.Transitions.LastOrDefault(t => t.To.Decides());
         double failoverMs = Stopwatch.GetElapsedTime(killedAt, takeover.AtTicks == 0 ? Stopwatch.GetTimestamp() : takeover.AtTicks).TotalMilliseconds;
@@ -145,8 +154,8 @@ public sealed class DemoRunner : IAsyncDisposable
 
         // Recovery: the failed agent returns and becomes the standby through a bulk sync, under traffic.
         _phase = DemoPhase.Recovering;
-        var returned = await StartAgentAsync(0, HaDesiredState.None, cancellationToken).ConfigureAwait(false);
-        _agents[0] = returned;
+        var returned = await StartAgentAsync(activeIndex, HaDesiredState.None, cancellationToken).ConfigureAwait(false);
+        _agents[activeIndex] = returned;
         await WaitUntilAsync(() => second.Ha.State == HaState.Active && returned.Ha!.State == HaState.Standby, "the returning agent becomes standby", cancellationToken).ConfigureAwait(false);
         long bulkSynced = returned.Ha!.Counters["bulk_sync_flows_received"];
         await DelayUntilAsync(_options.Duration, cancellationToken).ConfigureAwait(false);
@@ -217,6 +226,8 @@ public sealed class DemoRunner : IAsyncDisposable
         return new DemoAgentView(name, ha.State.ToString(), flows);
     }
 
+    private static bool IsPair(Agent active, Agent standby) => active.Ha!.State == HaState.Active && standby.Ha!.State == HaState.Standby;
+
     private async Task<Agent> StartAgentAsync(int index, HaDesiredState desired, CancellationToken cancellationToken) => await Agent.StartAsync(new AgentOptions
     {
         Listen = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{_ports[index]}"),
@@ -238,14 +249,16 @@ public sealed class DemoRunner : IAsyncDisposable
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken)
+    private static Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken) => WaitUntilAsync(condition, () => what, cancellationToken);
+
+    private static async Task WaitUntilAsync(Func<bool> condition, Func<string> what, CancellationToken cancellationToken)
     {
         var waited = Stopwatch.StartNew();
         while (!condition())
         {
             if (waited.Elapsed > Patience)
             {
-                throw new TimeoutException($"demo: {what}: not reached within {Patience.TotalSeconds:F0} s");
+                throw new TimeoutException($"demo: {what()}: not reached within {Patience.TotalSeconds:F0} s");
             }
 
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
