@@ -136,7 +136,7 @@ public sealed class FlowApiServiceTests(AgentFixture agent) : IClassFixture<Agen
 
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
         var caps = await agent.Client.GetCapabilitiesAsync(new Proto.Empty()); // the agent is still serving
-        Assert.Equal(9, caps.Capabilities.Count);
+        Assert.Equal(10, caps.Capabilities.Count);
     }
 
     [Fact]
