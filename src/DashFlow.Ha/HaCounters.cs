@@ -10,6 +10,7 @@ public sealed class HaCounters
     private long _timedSent, _timedReceived, _timedAcked;
     private long _bulkMessagesSent, _bulkFlowsSent, _bulkMessagesReceived, _bulkFlowsReceived;
     private long _bulkSyncsCompleted, _bulkSyncsFailed, _peerLosses, _inlineReconnects;
+    private long _rangeSyncsCompleted, _rangeSyncsFailed, _rangeFallbacks, _rangeFlowsSent, _rangeDeletesSent, _rangeFlowsReceived, _rangeDeletesReceived;
 
     /// <summary>Every counter by its metric name, in a fixed order.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> Snapshot() =>
@@ -30,6 +31,13 @@ public sealed class HaCounters
         new("bulk_syncs_failed", Volatile.Read(ref _bulkSyncsFailed)),
         new("peer_losses", Volatile.Read(ref _peerLosses)),
         new("inline_stream_reconnects", Volatile.Read(ref _inlineReconnects)),
+        new("range_syncs_completed", Volatile.Read(ref _rangeSyncsCompleted)),
+        new("range_syncs_failed", Volatile.Read(ref _rangeSyncsFailed)),
+        new("range_sync_fallbacks", Volatile.Read(ref _rangeFallbacks)),
+        new("range_sync_flows_sent", Volatile.Read(ref _rangeFlowsSent)),
+        new("range_sync_deletes_sent", Volatile.Read(ref _rangeDeletesSent)),
+        new("range_sync_flows_received", Volatile.Read(ref _rangeFlowsReceived)),
+        new("range_sync_deletes_received", Volatile.Read(ref _rangeDeletesReceived)),
     ];
 
     /// <summary>The value of one counter by name (tests, status).</summary>
@@ -84,4 +92,25 @@ public sealed class HaCounters
 
     /// <summary>The inline stream was opened again after a break.</summary>
     public void InlineReconnected() => Interlocked.Increment(ref _inlineReconnects);
+
+    /// <summary>A range sync this node ran ended.</summary>
+    public void RangeSyncEnded(bool succeeded) => Interlocked.Increment(ref succeeded ? ref _rangeSyncsCompleted : ref _rangeSyncsFailed);
+
+    /// <summary>A returning peer got a perfect sync although an outage log existed (it restarted, changed on its own, or the
+    /// log overflowed).</summary>
+    public void RangeSyncFellBack() => Interlocked.Increment(ref _rangeFallbacks);
+
+    /// <summary>Counts range sync records sent: <paramref name="flows"/> flows and <paramref name="deletes"/> deletions.</summary>
+    public void CountRangeSent(long flows, long deletes)
+    {
+        Interlocked.Add(ref _rangeFlowsSent, flows);
+        Interlocked.Add(ref _rangeDeletesSent, deletes);
+    }
+
+    /// <summary>Counts range sync records received: <paramref name="flows"/> flows and <paramref name="deletes"/> deletions.</summary>
+    public void CountRangeReceived(long flows, long deletes)
+    {
+        Interlocked.Add(ref _rangeFlowsReceived, flows);
+        Interlocked.Add(ref _rangeDeletesReceived, deletes);
+    }
 }

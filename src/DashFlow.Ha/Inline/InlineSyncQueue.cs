@@ -327,6 +327,20 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
         }
     }
 
+    /// <summary>Hands every queued or unacked change to <paramref name="log"/> (before a <see cref="Reset"/> when the peer is
+    /// lost: those are changes it may not have).</summary>
+    public void SeedPending(Range.OutageLog log)
+    {
+        lock (_lock)
+        {
+            for (long seq = _head; seq < _tail; seq++)
+            {
+                ref FlowChange change = ref _ring[seq & (_ring.Length - 1)];
+                log.Seed(change.TableId, in change.Key, change.Op == SyncOp.Delete, change.State.Version);
+            }
+        }
+    }
+
     private static void MarkSynced(FlowTable table, FlowKey[] keys, uint[] versions)
     {
         try

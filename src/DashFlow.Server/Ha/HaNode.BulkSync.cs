@@ -79,7 +79,8 @@ public sealed partial class HaNode
         Interlocked.Exchange(ref _bulkTicks, 0);
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
         Interlocked.Exchange(ref _bulkSync, cancel)?.Cancel();
-        _ = Task.Run(() => RunBulkSyncAsync(cancel.Token));
+        bool ranged = _rangeBase != 0; // planned with the vote that started this sync (HaNode.RangeSync.cs)
+        _ = Task.Run(() => ranged ? RunRangeSyncAsync(cancel.Token) : RunBulkSyncAsync(cancel.Token));
     }
 
     private async Task RunBulkSyncAsync(CancellationToken cancellationToken)

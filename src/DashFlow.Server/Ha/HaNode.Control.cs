@@ -24,7 +24,8 @@ public sealed partial class HaNode
                 Input(m => m.PeerHeard(now, peerState, request.Term, request.NodeId));
                 break;
             case HaControlType.RequestVote:
-                reply.Vote = (uint)Input(m => (m.OnVoteRequest(now, request.Term, (HaDesiredState)request.DesiredState, request.NodeId, out var actions), actions));
+                reply.Vote = (uint)Input(m => PlanSyncLocked(m.OnVoteRequest(now, request.Term, (HaDesiredState)request.DesiredState, request.NodeId, out var actions), actions, request.SyncBase));
+                reply.RangeSyncBase = RangeSyncBaseFor((HaVote)reply.Vote);
                 break;
             case HaControlType.HaStateChanged:
                 Input(m => m.OnPeerStateChanged(now, peerState, request.Term));
@@ -194,10 +195,11 @@ public sealed partial class HaNode
 
         try
         {
-            var reply = await TryControlAsync(HaControlType.RequestVote, 5_000).ConfigureAwait(false);
+            ulong held = HeldSyncBase();
+            var reply = await TryControlAsync(HaControlType.RequestVote, 5_000, r => r.SyncBase = held).ConfigureAwait(false);
             if (reply is not null)
             {
-                Input(m => m.OnVoteReply(NowMs, (HaVote)reply.Vote, reply.Term));
+                Input(m => KeepTablesIfRangedLocked(m.OnVoteReply(NowMs, (HaVote)reply.Vote, reply.Term), reply.RangeSyncBase, held));
             }
         }
         finally
@@ -247,6 +249,11 @@ public sealed partial class HaNode
     /// <summary>Sends one control message with this node's state; null when the peer did not answer in time.</summary>
     private async Task<Proto.HaControlReply?> TryControlAsync(HaControlType type, int timeoutMs, Action<Proto.HaControl>? fill = null)
     {
+        if (Partitioned)
+        {
+            return null;
+        }
+
         var request = new Proto.HaControl { Type = (uint)type, NodeId = _machine.NodeId, DesiredState = (uint)_options.Desired };
         lock (_lock)
         {

@@ -3,6 +3,7 @@ using System.Net;
 using DashFlow.Api;
 using DashFlow.Ha;
 using DashFlow.Ha.Inline;
+using DashFlow.Ha.Range;
 using DashFlow.Ha.Roles;
 using DashFlow.Ha.Standby;
 using DashFlow.Server.Hosting;
@@ -62,6 +63,8 @@ public sealed partial class HaNode : IAsyncDisposable
         _queue = new InlineSyncQueue(api, Counters) { Window = options.InlineWindow, MaxQueued = options.MaxQueued };
         _queue.Overflowed += () => ThreadPool.QueueUserWorkItem(_ => Input(m => m.OnReplicationOverflow()));
         _applier = new StandbyApplier(api, Counters);
+        _outage = new OutageLog(options.OutageLogCapacity);
+        _queue.Overflowed += () => _inlineLost = true; // changes past the overflow reach neither the queue nor the log
         _channel = Http2Tuning.Channel($"http://{peer}");
         _peer = new Proto.HaPeer.HaPeerClient(_channel);
         _inlineChannel = Http2Tuning.Channel($"http://{peer}");
@@ -138,7 +141,7 @@ public sealed partial class HaNode : IAsyncDisposable
     /// <summary>Starts the timer and the inline sender.</summary>
     public void Start()
     {
-        _queue.Attach();
+        _api.ChangeObserver = new HaChangeObserver(_queue, _outage);
         Input(m => m.Start(NowMs));
         _timerLoop = Task.Run(() => RunTimerAsync(_stopping.Token));
         _senderLoop = Task.Run(() => RunSenderAsync(_stopping.Token));
@@ -229,7 +232,12 @@ public sealed partial class HaNode : IAsyncDisposable
             _api.AgingEnabled = _agingApplied;
         }
 
-        _queue.Enabled = state is HaState.Active or HaState.InitializingToActive;
+        bool replicates = state is HaState.Active or HaState.InitializingToActive;
+        if (!replicates)
+        {
+            _queue.Enabled = false; // before the reset below; enabling comes after it, so nothing recorded is dropped
+        }
+
         _applier.BulkSyncing = state == HaState.InitializingToStandby;
         if ((actions & HaActions.ClearTables) != 0)
         {
@@ -241,6 +249,9 @@ public sealed partial class HaNode : IAsyncDisposable
             _queue.Reset();
             Interlocked.Increment(ref _replicationEpoch);
         }
+
+        _queue.Enabled = replicates;
+        ApplyRangeLevelsLocked(state, actions);
     }
 
     private void Execute(HaActions actions)
@@ -290,6 +301,7 @@ public sealed partial class HaNode : IAsyncDisposable
     private void OnTransitioned(HaState from, HaState to)
     {
         _transitions.Add(new HaTransition(Stopwatch.GetTimestamp(), from, to, _machine.Term));
+        OnRangeTransitionLocked(from, to);
         if (to == HaState.Standalone && from.IsPaired())
         {
             Counters.PeerLost();

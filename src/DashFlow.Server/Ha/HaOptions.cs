@@ -25,4 +25,7 @@ public sealed record HaOptions
 
     /// <summary>How long a switchover or a planned shutdown waits for the inline queue to drain.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Keys the outage log keeps for a range sync; past that a returning standby gets a perfect sync.</summary>
+    public int OutageLogCapacity { get; init; } = 1 << 20;
 }

@@ -13,7 +13,7 @@ public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime
     public override async Task InlineSync(IAsyncStreamReader<Proto.FlowSyncBatch> requestStream, IServerStreamWriter<Proto.FlowSyncAckBatch> responseStream, ServerCallContext context)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, node.Stopping, lifetime.ApplicationStopping);
-        if (!node.AcceptingSync)
+        if (!node.AcceptingSync || node.Partitioned)
         {
             throw new RpcException(NotReceiving);
         }
@@ -25,7 +25,7 @@ public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime
         {
             while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
-                if (!node.AcceptingSync)
+                if (!node.AcceptingSync || node.Partitioned)
                 {
                     await written.ConfigureAwait(false);
                     throw new RpcException(NotReceiving); // the role changed under the stream: the sender reconnects
@@ -45,7 +45,11 @@ public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime
     }
 
     public override Task<Proto.HaControlReply> Control(Proto.HaControl request, ServerCallContext context) =>
-        node.Stopping.IsCancellationRequested ? throw new RpcException(Stopped) : node.HandleControlAsync(request);
+        node.Stopping.IsCancellationRequested || node.Partitioned ? throw new RpcException(Stopped) : node.HandleControlAsync(request);
+
+    public override Task<Proto.FlowSyncAckBatch> RangeSync(Proto.FlowSyncBatch request, ServerCallContext context) =>
+        node.Stopping.IsCancellationRequested || node.Partitioned ? throw new RpcException(Stopped)
+        : node.ApplyRange(request) is { } ack ? Task.FromResult(ack) : throw new RpcException(NotReceiving);
 
     public override Task<Proto.HaStatus> GetStatus(Proto.HaStatusRequest request, ServerCallContext context) => Task.FromResult(node.Status());
 
