@@ -63,13 +63,15 @@ public sealed class OutageLogTests
         log.RecordRemoval(1, Key(3), 4);
         log.RecordRemoval(2, Key(1), 2);       // another table
         log.EndImpact();
+        log.Record(1, Key(5));                 // after the impact ended, before the inline queue took over: still sent
         log.StopRecording();
         log.Record(1, Key(4));                 // after: inline sync covers it
 
         // Assert
         var entries = log.Take().ToDictionary(e => (e.TableId, e.Key));
-        Assert.Equal(4, entries.Count);
+        Assert.Equal(5, entries.Count);
         Assert.False(entries[(1, Key(1))].Deleted);
+        Assert.Equal(log.Max + 1, entries[(1, Key(5))].Epoch);
         Assert.Equal((true, 5u), (entries[(1, Key(2))].Deleted, entries[(1, Key(2))].MaxDeletedVersion));
         Assert.Equal((true, 9u), (entries[(1, Key(3))].Deleted, entries[(1, Key(3))].MaxDeletedVersion));
         Assert.True(entries[(2, Key(1))].Deleted);

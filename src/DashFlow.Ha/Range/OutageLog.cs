@@ -266,8 +266,9 @@ public sealed class OutageLog
         }
     }
 
-    /// <summary>The keys a range sync sends: those last changed in an epoch within [<see cref="Min"/>, <see cref="Max"/>],
-    /// ordered by table.</summary>
+    /// <summary>The keys a range sync sends, ordered by table: those last changed in an epoch from <see cref="Min"/> on.
+    /// [Min, Max] are the outage epochs; a key logged after the impact ended (epoch Max + 1) changed before the inline queue
+    /// took over, so no other sync carries it and the range includes it too.</summary>
     public List<OutageEntry> Take()
     {
         lock (_lock)
@@ -275,7 +276,7 @@ public sealed class OutageLog
             var result = new List<OutageEntry>(_entries.Count);
             foreach (var (slot, entry) in _entries)
             {
-                if (entry.Epoch >= Min && entry.Epoch <= Max)
+                if (Min != 0 && entry.Epoch >= Min)
                 {
                     result.Add(new OutageEntry(slot.Table, slot.Key, entry.Epoch, entry.Deleted, entry.MaxDeleted));
                 }
