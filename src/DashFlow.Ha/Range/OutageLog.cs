@@ -167,48 +167,14 @@ public sealed class OutageLog
 
     /// <summary>Logs a create or update of <paramref name="key"/> (while recording).</summary>
     /// <returns>True when the log took it (it was recording).</returns>
-    public bool Record(ulong tableId, in FlowKey key)
-    {
-        if (!_recording)
-        {
-            return false;
-        }
-
-        if (_keyless && _changed)
-        {
-            return true;
-        }
-
-        lock (_lock)
-        {
-            if (!_recording)
-            {
-                return false; // stopped meanwhile: the inline queue has it (checked under the lock, as Take reads)
-            }
-
-            if (Baseline == 0)
-            {
-                _changed = true;
-                return true;
-            }
-
-            var slot = (tableId, key);
-            if (_entries.TryGetValue(slot, out var held))
-            {
-                _entries[slot] = (LocalVersion, held.Deleted, held.MaxDeleted);
-            }
-            else if (Admit())
-            {
-                _entries[slot] = (LocalVersion, false, 0);
-            }
-
-            return true;
-        }
-    }
+    public bool Record(ulong tableId, in FlowKey key) => Log(tableId, in key, removed: false, version: 0);
 
     /// <summary>Logs a removal of <paramref name="key"/> at <paramref name="version"/> (while recording).</summary>
     /// <returns>True when the log took it (it was recording).</returns>
-    public bool RecordRemoval(ulong tableId, in FlowKey key, uint version)
+    public bool RecordRemoval(ulong tableId, in FlowKey key, uint version) => Log(tableId, in key, removed: true, version);
+
+    /// <summary>One change while recording: a create or update keeps the key's deletion history, a removal raises it.</summary>
+    private bool Log(ulong tableId, in FlowKey key, bool removed, uint version)
     {
         if (!_recording)
         {
@@ -236,11 +202,13 @@ public sealed class OutageLog
             var slot = (tableId, key);
             if (_entries.TryGetValue(slot, out var held))
             {
-                _entries[slot] = (LocalVersion, true, held.Deleted ? Math.Max(held.MaxDeleted, version) : version);
+                _entries[slot] = removed
+                    ? (LocalVersion, true, held.Deleted ? Math.Max(held.MaxDeleted, version) : version)
+                    : (LocalVersion, held.Deleted, held.MaxDeleted);
             }
             else if (Admit())
             {
-                _entries[slot] = (LocalVersion, true, version);
+                _entries[slot] = (LocalVersion, removed, removed ? version : 0);
             }
 
             return true;
