@@ -272,11 +272,7 @@ public sealed class DemoRunner : IAsyncDisposable
         if (api.TryGetTable(table, out var engine))
         {
             var visitor = new SyncedCollector(synced);
-            var cursor = default(FlowScanCursor);
-            while (!cursor.IsComplete)
-            {
-                engine.Scan(ref cursor, 65_536, ref visitor);
-            }
+            engine.ScanAll(ref visitor);
         }
 
         return synced;

@@ -6,6 +6,19 @@ namespace DashFlow.Engine;
 // Resumable scans over the record array, in slices, without any lock: the base of bulk get sessions.
 public sealed unsafe partial class FlowTable
 {
+    private const int ScanAllSlice = 65_536;
+
+    /// <summary>Visits the whole table with <see cref="Scan"/> in slices (same guarantees: no lock, no torn entry).</summary>
+    public void ScanAll<TVisitor>(ref TVisitor visitor)
+        where TVisitor : struct, IFlowScanVisitor
+    {
+        var cursor = default(FlowScanCursor);
+        while (!cursor.IsComplete)
+        {
+            Scan(ref cursor, ScanAllSlice, ref visitor);
+        }
+    }
+
     /// <summary>
     /// Visits up to <paramref name="maxRecords"/> records from <paramref name="cursor"/>. Every entry present for the
     /// whole scan is visited exactly once (records never move); entries created or removed meanwhile may or may not be.

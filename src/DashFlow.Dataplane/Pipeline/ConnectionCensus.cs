@@ -26,11 +26,7 @@ public sealed class ConnectionCensus
     public static ConnectionCensus Take(FlowTable table)
     {
         var visitor = new Visitor { Halves = new Dictionary<byte, long>(), Whole = new Dictionary<byte, long>() };
-        var cursor = default(FlowScanCursor);
-        while (!cursor.IsComplete)
-        {
-            table.Scan(ref cursor, 65536, ref visitor);
-        }
+        table.ScanAll(ref visitor);
 
         var byProtocol = new Dictionary<byte, long>();
         foreach (var (protocol, halves) in visitor.Halves)

@@ -160,12 +160,8 @@ public sealed class HaPair : IAsyncDisposable
             return result;
         }
 
-        var cursor = default(FlowScanCursor);
         var visitor = new Collector { Into = result };
-        while (!cursor.IsComplete)
-        {
-            engine.Scan(ref cursor, 65_536, ref visitor);
-        }
+        engine.ScanAll(ref visitor);
 
         return result;
     }

@@ -17,11 +17,7 @@ public static class FlowDumpFile
         using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.Optimal) : file;
         using var writer = new StreamWriter(stream, new UTF8Encoding(false));
         var visitor = new Visitor { Writer = writer };
-        var cursor = default(FlowScanCursor);
-        while (!cursor.IsComplete)
-        {
-            table.Scan(ref cursor, 65536, ref visitor);
-        }
+        table.ScanAll(ref visitor);
 
         return visitor.Written;
     }

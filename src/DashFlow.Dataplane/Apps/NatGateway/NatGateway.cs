@@ -124,11 +124,7 @@ public sealed class NatGateway : ISlowPath, IDisposable
     public int AdoptExistingConnections()
     {
         var visitor = new HeldPortCollector(this);
-        var cursor = default(FlowScanCursor);
-        while (!cursor.IsComplete)
-        {
-            _table.Scan(ref cursor, 65_536, ref visitor);
-        }
+        _table.ScanAll(ref visitor);
 
         int adopted = 0;
         for (int pool = 0; pool < _pools.Length; pool++)
