@@ -19,11 +19,11 @@ public sealed unsafe partial class FlowTable
         if (_enabledKey == FlowEnabledKey.All)
         {
             // Masking would only clear the two padding bytes, which the hash and the key compare ignore: skip the copy.
-            return TryLookupMasked(in key, FlowKeyHash.Hash(in key), out hit);
+            return TryLookupMasked(in key, FlowKeyHash.Hash(in key), unchecked((uint)Clock.NowMs), out hit);
         }
 
         FlowKey masked = _mask.Apply(in key);
-        return TryLookupMasked(in masked, FlowKeyHash.Hash(in masked), out hit);
+        return TryLookupMasked(in masked, FlowKeyHash.Hash(in masked), unchecked((uint)Clock.NowMs), out hit);
     }
 
     /// <summary>
@@ -31,6 +31,7 @@ public sealed unsafe partial class FlowTable
     /// cache misses are in flight at once. <paramref name="hits"/>[i] answers <paramref name="keys"/>[i].
     /// </summary>
     /// <returns>The number of keys found.</returns>
+    [SkipLocalsInit] // the group buffers are written before they are read: zeroing them would cost more than a probe
     public int LookupBatch(ReadOnlySpan<FlowKey> keys, Span<FlowHit> hits)
     {
         if (hits.Length < keys.Length)
@@ -40,8 +41,10 @@ public sealed unsafe partial class FlowTable
 
         int found = 0;
         bool unmasked = _enabledKey == FlowEnabledKey.All; // as in TryLookup: no copy needed
+        uint now = unchecked((uint)Clock.NowMs); // one clock read per batch: its keys arrived together
         Span<FlowKey> masked = stackalloc FlowKey[BatchGroup];
         Span<ulong> hashes = stackalloc ulong[BatchGroup];
+        Span<int> candidates = stackalloc int[BatchGroup];
         for (int start = 0; start < keys.Length; start += BatchGroup)
         {
             int n = Math.Min(BatchGroup, keys.Length - start);
@@ -56,7 +59,8 @@ public sealed unsafe partial class FlowTable
                 group = masked[..n];
             }
 
-            // Stage 1: hash and prefetch every bucket; stage 2: prefetch each candidate record; stage 3: look up.
+            // Stage 1: hash and prefetch every bucket; stage 2: prefetch each first candidate record and remember it;
+            // stage 3: probe the remembered candidate, and walk the chain only when it is not the key.
             for (int i = 0; i < n; i++)
             {
                 ulong hash = FlowKeyHash.Hash(in group[i]);
@@ -66,12 +70,14 @@ public sealed unsafe partial class FlowTable
 
             for (int i = 0; i < n; i++)
             {
-                PrefetchCandidate(hashes[i]);
+                candidates[i] = PrefetchCandidate(hashes[i]);
             }
 
             for (int i = 0; i < n; i++)
             {
-                if (TryLookupMasked(in group[i], hashes[i], out hits[start + i]))
+                ref FlowHit hit = ref hits[start + i];
+                int candidate = candidates[i];
+                if ((candidate >= 0 && ProbeRecord(candidate, in group[i], now, out hit) > 0) || TryLookupMasked(in group[i], hashes[i], now, out hit))
                 {
                     found++;
                 }
@@ -171,20 +177,20 @@ public sealed unsafe partial class FlowTable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryLookupMasked(in FlowKey key, ulong hash, out FlowHit hit)
+    private bool TryLookupMasked(in FlowKey key, ulong hash, uint now, out FlowHit hit)
     {
-        int result = LookupOnce(in key, hash, out hit);
-        return result >= 0 ? result != 0 : LookupWithRetries(in key, hash, out hit);
+        int result = LookupOnce(in key, hash, now, out hit);
+        return result >= 0 ? result != 0 : LookupWithRetries(in key, hash, now, out hit);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool LookupWithRetries(in FlowKey key, ulong hash, out FlowHit hit)
+    private bool LookupWithRetries(in FlowKey key, ulong hash, uint now, out FlowHit hit)
     {
         var spinner = default(SpinWait);
         while (true)
         {
             spinner.SpinOnce(); // a writer is mid-change on a candidate record: it holds it for a few stores only
-            int result = LookupOnce(in key, hash, out hit);
+            int result = LookupOnce(in key, hash, now, out hit);
             if (result >= 0)
             {
                 return result != 0;
@@ -194,7 +200,7 @@ public sealed unsafe partial class FlowTable
 
     /// <summary>One probe: 1 hit, 0 miss, -1 a candidate record changed under us (retry).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int LookupOnce(in FlowKey key, ulong hash, out FlowHit hit)
+    private int LookupOnce(in FlowKey key, ulong hash, uint now, out FlowHit hit)
     {
         ulong tag = Tag(hash);
         ulong* bucket = HomeBucket(hash);
@@ -205,36 +211,10 @@ public sealed unsafe partial class FlowTable
                 ulong entry = Volatile.Read(ref bucket[BitOperations.TrailingZeroCount(matches)]);
                 if (entry != 0)
                 {
-                    int index = (int)(uint)entry - 1;
-                    ref FlowRecord r = ref Record(index);
-                    uint sequence = Volatile.Read(ref r.Sequence);
-                    if ((sequence & 1) != 0)
+                    int result = ProbeRecord((int)(uint)entry - 1, in key, now, out hit);
+                    if (result != 0)
                     {
-                        hit = default;
-                        return -1;
-                    }
-
-                    if (KeyMatches(in r, in key))
-                    {
-                        hit = new FlowHit(index, sequence, in r);
-                        LoadLoadBarrier();
-                        if (Volatile.Read(ref r.Sequence) != sequence)
-                        {
-                            return -1;
-                        }
-
-                        if (hit.Found)
-                        {
-                            // Refresh on the line just read, and only when the stamp moves, so a hit rarely dirties memory.
-                            // A benign race: the worst case refreshes a record reused a moment ago.
-                            uint now = unchecked((uint)Clock.NowMs);
-                            if (r.LastSeen != now)
-                            {
-                                r.LastSeen = now;
-                            }
-
-                            return 1;
-                        }
+                        return result;
                     }
                 }
             }
@@ -250,15 +230,61 @@ public sealed unsafe partial class FlowTable
         }
     }
 
+    /// <summary>Checks one candidate record: 1 it is the key's live entry (and is refreshed), 0 it is not, -1 it changed
+    /// under us (retry).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PrefetchCandidate(ulong hash)
+    private int ProbeRecord(int index, in FlowKey key, uint now, out FlowHit hit)
+    {
+        ref FlowRecord r = ref Record(index);
+        uint sequence = Volatile.Read(ref r.Sequence);
+        if ((sequence & 1) != 0)
+        {
+            hit = default;
+            return -1;
+        }
+
+        if (!KeyMatches(in r, in key))
+        {
+            hit = default;
+            return 0;
+        }
+
+        hit = new FlowHit(index, sequence, in r);
+        LoadLoadBarrier();
+        if (Volatile.Read(ref r.Sequence) != sequence)
+        {
+            return -1;
+        }
+
+        if (!hit.Found)
+        {
+            return 0;
+        }
+
+        // Refresh on the line just read, and only when the stamp moves, so a hit rarely dirties memory.
+        // A benign race: the worst case refreshes a record reused a moment ago.
+        if (r.LastSeen != now)
+        {
+            r.LastSeen = now;
+        }
+
+        return 1;
+    }
+
+    /// <summary>Prefetches the record of the bucket's first tag match and returns its index, or -1 when no tag matches.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int PrefetchCandidate(ulong hash)
     {
         ulong* bucket = HomeBucket(hash);
         uint matches = MatchTags(bucket, Tag(hash));
-        if (matches != 0)
+        if (matches == 0)
         {
-            Prefetch(_records + ((uint)bucket[BitOperations.TrailingZeroCount(matches)] - 1)); // a hit reads the record's first line only
+            return -1;
         }
+
+        int index = (int)(uint)bucket[BitOperations.TrailingZeroCount(matches)] - 1;
+        Prefetch(_records + index); // a hit reads the record's first line only
+        return index;
     }
 
     /// <summary>Orders the data loads before the final sequence load (x86 never reorders loads; weaker CPUs need a fence).</summary>
