@@ -15,26 +15,35 @@ namespace DashFlow.Bench.Sync;
 /// <summary>What <c>dashflow bench sync</c> measured.</summary>
 public sealed record SyncResult(int Flows, double BulkSyncMflowsS, double JoinMs, double InlineKopsS, double InlineAckP50Ms, double InlineAckP99Ms, double AckRateKopsS, double FailoverMs, long LostAckedFlows)
 {
+    /// <summary>The ack latency phase at a rate near the throughput target: the rate asked (k/s), the rate the creator
+    /// achieved (k/s), and the ack latency percentiles (ms).</summary>
+    public (double AskedKopsS, double AchievedKopsS, double P50Ms, double P99Ms) HighRate { get; init; }
+
     /// <summary>One JSON line.</summary>
     public string ToJson() => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"flows\":{Flows},\"bulk_sync_mflows_s\":{BulkSyncMflowsS:F2},\"standby_join_ms\":{JoinMs:F0},\"inline_kops_s\":{InlineKopsS:F0},\"inline_ack_p50_ms\":{InlineAckP50Ms:F2},\"inline_ack_p99_ms\":{InlineAckP99Ms:F2},\"inline_ack_rate_kops_s\":{AckRateKopsS:F0},\"failover_ms\":{FailoverMs:F0},\"lost_acked_flows\":{LostAckedFlows}}}");
+        $"{{\"flows\":{Flows},\"bulk_sync_mflows_s\":{BulkSyncMflowsS:F2},\"standby_join_ms\":{JoinMs:F0},\"inline_kops_s\":{InlineKopsS:F0},\"inline_ack_p50_ms\":{InlineAckP50Ms:F2},\"inline_ack_p99_ms\":{InlineAckP99Ms:F2},\"inline_ack_rate_kops_s\":{AckRateKopsS:F0},\"inline_ack_hi_rate_kops_s\":{HighRate.AskedKopsS:F0},\"inline_ack_hi_achieved_kops_s\":{HighRate.AchievedKopsS:F0},\"inline_ack_hi_p50_ms\":{HighRate.P50Ms:F2},\"inline_ack_hi_p99_ms\":{HighRate.P99Ms:F2},\"failover_ms\":{FailoverMs:F0},\"lost_acked_flows\":{LostAckedFlows}}}");
 }
 
 /// <summary>
 /// An active and a standby agent on loopback: bulk sync of N loaded flows to a joining standby (the rate while its
 /// sessions stream; the whole join, from the active's InitializingToActive to Active, table set-up included, beside it), inline sync throughput (N more flows created through the typed bulk create, 1,024
 /// per call, until the last is acked), inline ack latency at a paced rate (the latency target is about a loaded but not
-/// saturated pair), then failover under churn: the active is killed, the time until the standby decides is measured,
+/// saturated pair) and again at a paced rate near the 500k/s throughput target, then failover under churn: the active is killed, the time until the standby decides is measured,
 /// and every flow the active had seen acked (SYNCED) is looked up on the new decider.
 /// </summary>
 public static class SyncBenchmark
 {
     private const int Chunk = 1024;
 
-    public static async Task<SyncResult> RunAsync(int flows, double ackRateKopsS = 20)
+    /// <summary>Runs the pair; the ack latency is measured at <paramref name="ackRateKopsS"/> and again at
+    /// <paramref name="highRateKopsS"/> (a rate near the 500k/s throughput target; 0 skips that phase).</summary>
+    public static async Task<SyncResult> RunAsync(int flows, double ackRateKopsS = 20, double highRateKopsS = 450)
     {
         int portA = FreePort(), portB = FreePort();
-        var keys = BenchKeys.Make(2 * flows + 400_000, out _);
+        int paced = Math.Min(1_000_000, (int)(ackRateKopsS * 1000 * 2)); // two seconds' worth
+        int pacedHigh = Math.Min(1_000_000, (int)(highRateKopsS * 1000 * 2));
+        int capacity = 2 * flows + paced + pacedHigh + 400_000;
+        var keys = BenchKeys.Make(capacity, out _);
         var templates = OutboundFlowStates.MakeTemplates();
         await using var a = await StartAsync(portA, portB, HaDesiredState.Active).ConfigureAwait(false);
         AgentHost? b = null;
@@ -42,7 +51,7 @@ public static class SyncBenchmark
         {
             if (a.Api.CreateFlowTable(out var table,
             [
-                SaiAttribute.U32(FlowTableAttr.MaxFlowCount, (uint)(2 * flows + 400_000)),
+                SaiAttribute.U32(FlowTableAttr.MaxFlowCount, (uint)capacity),
                 SaiAttribute.S32(FlowTableAttr.DashFlowEnabledKey, (int)FlowEnabledKey.All),
             ]) != SaiStatus.Success)
             {
@@ -68,13 +77,26 @@ public static class SyncBenchmark
 
             // Ack latency at a paced rate: 100 flows every 1/rate ms-slice.
             a.Ha.AckLatency(clear: true);
-            int paced = Math.Min(1_000_000, (int)(ackRateKopsS * 1000 * 2)); // two seconds' worth
             PacedCreate(a.Api, table, keys, templates, 2 * flows, 2 * flows + paced, ackRateKopsS);
             await WaitAsync(() => a.Ha.PendingInline == 0, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
             var (p50, p99, _) = a.Ha.AckLatency();
 
+            // The same near the throughput target: the issue asks for the latency target at that rate.
+            (double, double, double, double) high = default;
+            if (pacedHigh > 0)
+            {
+                await Task.Delay(200).ConfigureAwait(false);
+                a.Ha.AckLatency(clear: true);
+                var pacing = Stopwatch.StartNew();
+                PacedCreate(a.Api, table, keys, templates, 2 * flows + paced, 2 * flows + paced + pacedHigh, highRateKopsS);
+                double achieved = pacedHigh / pacing.Elapsed.TotalSeconds / 1e3;
+                await WaitAsync(() => a.Ha.PendingInline == 0, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
+                var (hp50, hp99, _) = a.Ha.AckLatency();
+                high = (highRateKopsS, achieved, hp50, hp99);
+            }
+
             // Failover under churn: kill the active's HA node (as a crash: nothing more is acked), then the agent.
-            int churnFrom = 2 * flows + paced;
+            int churnFrom = 2 * flows + paced + pacedHigh;
             using var stop = new CancellationTokenSource();
             var churn = Task.Factory.StartNew(() => Churn(a.Api, table, keys, templates, churnFrom, stop.Token), TaskCreationOptions.LongRunning);
             await Task.Delay(300).ConfigureAwait(false);
@@ -87,7 +109,7 @@ public static class SyncBenchmark
             await WaitAsync(() => b.Ha!.Decides, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             var takeover = b.Ha!.Transitions.Last(t => t.To.Decides()).AtTicks;
             double failover = Stopwatch.GetElapsedTime(killed, takeover).TotalMilliseconds;
-            return new SyncResult(flows, bulk, join, inline, p50, p99, ackRateKopsS, failover, lost);
+            return new SyncResult(flows, bulk, join, inline, p50, p99, ackRateKopsS, failover, lost) { HighRate = high };
         }
         finally
         {
@@ -130,9 +152,17 @@ public static class SyncBenchmark
         for (int start = from; start < to; start += Step)
         {
             double due = (start - from) / (kopsS * 1000) * 1000; // ms
-            while (clock.Elapsed.TotalMilliseconds < due)
+            // Waits without spinning a core away from the pair (two cores share the agents, the creator and the sync).
+            for (double left = due - clock.Elapsed.TotalMilliseconds; left > 0; left = due - clock.Elapsed.TotalMilliseconds)
             {
-                Thread.SpinWait(50);
+                if (left > 1.5)
+                {
+                    Thread.Sleep(1);
+                }
+                else
+                {
+                    Thread.Yield();
+                }
             }
 
             Create(api, table, keys, templates, start, Math.Min(start + Step, to));
