@@ -109,8 +109,9 @@ public sealed partial class HaNode
                     {
                         FirstSeq = (ulong)firstSeq,
                         PackedCount = (uint)taken,
-                        Ops = ByteString.CopyFrom(ops, 0, taken),
-                        PackedEntries = ByteString.CopyFrom(records.Packed.Span),
+                        // Wrapped, not copied: the write is awaited (the message serialized) before the buffers are refilled.
+                        Ops = UnsafeByteOperations.UnsafeWrap(ops.AsMemory(0, taken)),
+                        PackedEntries = UnsafeByteOperations.UnsafeWrap(records.Packed),
                         FlowTableId = tableId,
                         Table = new Proto.HaTable { MaxFlowCount = spec.MaxFlowCount, EnabledKey = (uint)spec.EnabledKey, TtlMs = spec.TtlMs },
                     }, streamStop.Token).ConfigureAwait(false);
