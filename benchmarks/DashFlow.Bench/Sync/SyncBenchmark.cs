@@ -168,27 +168,24 @@ public static class SyncBenchmark
         }
     }
 
+    /// <summary>Creates at <paramref name="kopsS"/>: each wake-up (about every millisecond) creates what is due by then.</summary>
+    /// <remarks>Sleeps between bursts: a creator spinning or yielding to keep a finer pace takes a whole core of the two
+    /// the agents and the sync share.</remarks>
     private static void PacedCreate(FlowApi api, FlowTableId table, FlowKey[] keys, FlowState[] templates, int from, int to, double kopsS)
     {
-        const int Step = 100;
         var clock = Stopwatch.StartNew();
-        for (int start = from; start < to; start += Step)
+        for (int next = from; next < to;)
         {
-            double due = (start - from) / (kopsS * 1000) * 1000; // ms
-            // Waits without spinning a core away from the pair (two cores share the agents, the creator and the sync).
-            for (double left = due - clock.Elapsed.TotalMilliseconds; left > 0; left = due - clock.Elapsed.TotalMilliseconds)
+            int due = Math.Min(to, from + (int)(clock.Elapsed.TotalMilliseconds * kopsS));
+            if (due > next)
             {
-                if (left > 1.5)
-                {
-                    Thread.Sleep(1);
-                }
-                else
-                {
-                    Thread.Yield();
-                }
+                Create(api, table, keys, templates, next, due);
+                next = due;
             }
-
-            Create(api, table, keys, templates, start, Math.Min(start + Step, to));
+            else
+            {
+                Thread.Sleep(1);
+            }
         }
     }
 

@@ -79,6 +79,7 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     public void Attach() => _api.ChangeObserver = this;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public void OnWritten(ulong tableId, in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata, bool created)
     {
         if (!_enabled)
@@ -104,6 +105,7 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public void OnRemoved(ulong tableId, in FlowKey key, uint version, bool aged)
     {
         if (!_enabled)
@@ -133,6 +135,7 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     /// their ops into <paramref name="ops"/> (bit 7 = timed), within the window.
     /// </summary>
     /// <returns>How many; 0 when nothing is ready.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public int TakeBatch(FlowRecordBatch records, Span<byte> ops, int max, out long firstSeq, out ulong tableId)
     {
         records.Clear();
@@ -200,6 +203,7 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     /// Settles the ack of the changes from <paramref name="firstSeq"/>, one result each. Acks come in order; a repeated
     /// ack (after a resend) settles nothing twice. Applied creates and updates become SYNCED on the active.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public void Ack(long firstSeq, ReadOnlySpan<byte> results)
     {
         int marked = 0;

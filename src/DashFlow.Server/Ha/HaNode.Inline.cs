@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Engine;
 using DashFlow.Ha.Inline;
 using DashFlow.Ha.Roles;
@@ -34,6 +35,7 @@ public sealed partial class HaNode
     public bool AcceptingSync => State.AcceptsSync() && _acceptingSync;
 
     /// <summary>Applies one inline batch in order and builds its ack.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public Proto.FlowSyncAckBatch ApplyInline(Proto.FlowSyncBatch batch)
     {
         var ack = new Proto.FlowSyncAckBatch { FirstSeq = batch.FirstSeq };
@@ -165,6 +167,7 @@ public sealed partial class HaNode
     {
         private int _position;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
         public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata)
         {
             if (_position >= results.Length)
