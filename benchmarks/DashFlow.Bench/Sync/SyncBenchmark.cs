@@ -83,7 +83,8 @@ public static class SyncBenchmark
             int next = 2 * flows;
             if (warm > 0)
             {
-                Create(a.Api, table, keys, templates, next, next + warm);
+                int warmFrom = next;
+                await OffPool(() => Create(a.Api, table, keys, templates, warmFrom, warmFrom + warm)).ConfigureAwait(false);
                 next += warm;
                 await WaitAsync(() => a.Ha.PendingInline == 0, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
                 await Task.Delay(500).ConfigureAwait(false);
@@ -92,14 +93,15 @@ public static class SyncBenchmark
             // Inline throughput: create as fast as the typed bulk create goes, until everything is acked.
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
-            Create(a.Api, table, keys, templates, flows, 2 * flows);
+            await OffPool(() => Create(a.Api, table, keys, templates, flows, 2 * flows)).ConfigureAwait(false);
             await WaitAsync(() => a.Ha.PendingInline == 0, TimeSpan.FromMinutes(5), () => $"{a.Ha.Status()} / {b.Ha!.Status()}").ConfigureAwait(false);
             double inline = flows / clock.Elapsed.TotalSeconds / 1e3;
             double cpuPerFlow = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / flows;
 
             // Ack latency at a paced rate: 100 flows every 1/rate ms-slice.
             a.Ha.AckLatency(clear: true);
-            PacedCreate(a.Api, table, keys, templates, next, next + paced, ackRateKopsS);
+            int pacedFrom = next;
+            await OffPool(() => PacedCreate(a.Api, table, keys, templates, pacedFrom, pacedFrom + paced, ackRateKopsS)).ConfigureAwait(false);
             next += paced;
             await WaitAsync(() => a.Ha.PendingInline == 0, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
             var (p50, p99, _) = a.Ha.AckLatency();
@@ -111,7 +113,8 @@ public static class SyncBenchmark
                 await Task.Delay(200).ConfigureAwait(false);
                 a.Ha.AckLatency(clear: true);
                 var pacing = Stopwatch.StartNew();
-                PacedCreate(a.Api, table, keys, templates, next, next + pacedHigh, highRateKopsS);
+                int highFrom = next;
+                await OffPool(() => PacedCreate(a.Api, table, keys, templates, highFrom, highFrom + pacedHigh, highRateKopsS)).ConfigureAwait(false);
                 double achieved = pacedHigh / pacing.Elapsed.TotalSeconds / 1e3;
                 await WaitAsync(() => a.Ha.PendingInline == 0, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
                 var (hp50, hp99, _) = a.Ha.AckLatency();
@@ -150,11 +153,18 @@ public static class SyncBenchmark
         Ha = new HaOptions { Peer = $"127.0.0.1:{peerPort}", Desired = desired },
     }).ConfigureAwait(false);
 
+    /// <summary>Runs the creator on its own thread, as an application's would be: a blocking creator on one of the two pool
+    /// threads a 2-core machine starts with leaves the agents' gRPC work one thread until the pool grows.</summary>
+    private static Task OffPool(Action create) => Task.Factory.StartNew(create, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    [ThreadStatic]
+    private static (FlowEntryAddress[] Entries, FlowState[] States, SaiStatus[] Statuses)? _scratch;
+
     private static void Create(FlowApi api, FlowTableId table, FlowKey[] keys, FlowState[] templates, int from, int to)
     {
-        var entries = new FlowEntryAddress[Chunk];
-        var states = new FlowState[Chunk];
-        var statuses = new SaiStatus[Chunk];
+        // Reused per thread: a paced creator calls this a thousand times a second, and fresh arrays (the states alone are a
+        // large-object allocation) cost the pair collections (ack p50 at 150k/s fell from 24 ms to 0.7 ms without them).
+        var (entries, states, statuses) = _scratch ??= (new FlowEntryAddress[Chunk], new FlowState[Chunk], new SaiStatus[Chunk]);
         for (int start = from; start < to; start += Chunk)
         {
             int n = Math.Min(Chunk, to - start);
