@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using DashFlow.Api;
@@ -14,7 +15,8 @@ namespace DashFlow.Ha.Inline;
 /// </summary>
 /// <remarks>
 /// Sequence numbers are positions: [_head, _sent) are sent and unacked, [_sent, _tail) queued. All three and the ring are
-/// guarded by <c>_lock</c>. Lock order: a table's writer lock, then <c>_lock</c> (the observer is called under the former),
+/// guarded by <c>_lock</c>. The ring is a directory of fixed-size segments: a backlog grows it by adding segments (no
+/// copy of the queued changes, which doubling a flat ring did under the lock), and segments the head leaves are reused. Lock order: a table's writer lock, then <c>_lock</c> (the observer is called under the former),
 /// so nothing here calls into a table while holding <c>_lock</c>.
 /// </remarks>
 public sealed class InlineSyncQueue : IFlowChangeObserver
@@ -22,14 +24,17 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     private readonly Lock _lock = new();
     private readonly FlowApi _api;
     private readonly HaCounters _counters;
-    private FlowChange[] _ring = new FlowChange[4096];
+    private const int SegmentShift = 12;
+    private const int SegmentSize = 1 << SegmentShift;
+    private const int PooledSegments = 16;
+    private FlowChange[][] _segments = [new FlowChange[SegmentSize]]; // slot (seq >> SegmentShift) & (length - 1)
+    private readonly Stack<FlowChange[]> _freeSegments = new();
+    private long _released; // segments below this index are returned (it follows _head >> SegmentShift)
     private long _head = 1, _sent = 1, _tail = 1;
     private volatile bool _enabled;
     private bool _overflowed;
     private TaskCompletionSource? _workWaiter;
     private TaskCompletionSource? _drainWaiter;
-    private FlowKey[] _ackKeys = new FlowKey[1024];
-    private uint[] _ackVersions = new uint[1024];
     private FlowChange[] _taken = []; // the sender's scratch: one sender takes batches at a time
 
     /// <summary>A queue for the tables of <paramref name="api"/>; it observes them once <see cref="Attach"/> is called.</summary>
@@ -74,6 +79,7 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     public void Attach() => _api.ChangeObserver = this;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public void OnWritten(ulong tableId, in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata, bool created)
     {
         if (!_enabled)
@@ -99,6 +105,7 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public void OnRemoved(ulong tableId, in FlowKey key, uint version, bool aged)
     {
         if (!_enabled)
@@ -128,6 +135,7 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     /// their ops into <paramref name="ops"/> (bit 7 = timed), within the window.
     /// </summary>
     /// <returns>How many; 0 when nothing is ready.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public int TakeBatch(FlowRecordBatch records, Span<byte> ops, int max, out long firstSeq, out ulong tableId)
     {
         records.Clear();
@@ -146,7 +154,7 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
             // Copied out under the lock, encoded outside it: the application's changes wait only for the copy.
             for (; taken < ready; taken++)
             {
-                ref FlowChange change = ref _ring[(_sent + taken) & (_ring.Length - 1)];
+                ref FlowChange change = ref At(_sent + taken);
                 if (taken == 0)
                 {
                     tableId = change.TableId;
@@ -195,29 +203,30 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     /// Settles the ack of the changes from <paramref name="firstSeq"/>, one result each. Acks come in order; a repeated
     /// ack (after a resend) settles nothing twice. Applied creates and updates become SYNCED on the active.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public void Ack(long firstSeq, ReadOnlySpan<byte> results)
     {
         int marked = 0;
         ulong table = 0;
         long now = Stopwatch.GetTimestamp();
+        // Rented, not fields: a given-up stream's reader may still be settling an ack while the next stream's starts.
+        var ackKeys = ArrayPool<FlowKey>.Shared.Rent(results.Length);
+        var ackVersions = ArrayPool<uint>.Shared.Rent(results.Length);
         lock (_lock)
         {
             if (firstSeq > _head)
             {
+                ArrayPool<FlowKey>.Shared.Return(ackKeys);
+                ArrayPool<uint>.Shared.Return(ackVersions);
                 return; // a gap cannot happen on one ordered stream: an ack of a stream already given up
             }
 
             int applied = 0, ignored = 0, failed = 0, timed = 0;
             long end = firstSeq + results.Length;
-            if (_ackKeys.Length < results.Length)
-            {
-                _ackKeys = new FlowKey[results.Length];
-                _ackVersions = new uint[results.Length];
-            }
 
             for (long seq = _head; seq < end && seq < _sent; seq++)
             {
-                ref FlowChange change = ref _ring[seq & (_ring.Length - 1)];
+                ref FlowChange change = ref At(seq);
                 var result = (SyncResult)results[(int)(seq - firstSeq)];
                 AckLatency.Record(change.EnqueuedTicks, now);
                 switch (result)
@@ -237,24 +246,28 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
                 if (result == SyncResult.Applied && change.Op != SyncOp.Delete && (marked == 0 || table == change.TableId))
                 {
                     table = change.TableId;
-                    _ackKeys[marked] = change.Key;
-                    _ackVersions[marked++] = change.State.Version;
+                    ackKeys[marked] = change.Key;
+                    ackVersions[marked++] = change.State.Version;
                 }
 
                 change.VendorMetadata = null;
                 _head = seq + 1;
             }
 
+            ReleaseSegments();
+
             _counters.Acked(applied, ignored, failed, timed);
             WakeLocked();
-            if (marked > 0 && _api.TryGetTable(new FlowTableId(table), out var engine))
-            {
-                // Scratch arrays stay ours until the next Ack, which runs on the same single ack reader.
-                var keys = _ackKeys.AsSpan(0, marked).ToArray();
-                var versions = _ackVersions.AsSpan(0, marked).ToArray();
-                _ = Task.Run(() => MarkSynced(engine, keys, versions));
-            }
         }
+
+        // Marked on the ack reader, outside _lock (the table's writer lock comes first in the lock order): no task per ack.
+        if (marked > 0 && _api.TryGetTable(new FlowTableId(table), out var engine))
+        {
+            MarkSynced(engine, ackKeys.AsSpan(0, marked), ackVersions.AsSpan(0, marked));
+        }
+
+        ArrayPool<FlowKey>.Shared.Return(ackKeys);
+        ArrayPool<uint>.Shared.Return(ackVersions);
     }
 
     /// <summary>After the stream broke: everything unacked is sent again on the next stream.</summary>
@@ -273,10 +286,11 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
         {
             for (long seq = _head; seq < _tail; seq++)
             {
-                _ring[seq & (_ring.Length - 1)].VendorMetadata = null;
+                At(seq).VendorMetadata = null;
             }
 
             _head = _sent = _tail;
+            ReleaseSegments();
             _overflowed = false;
             WakeLocked();
         }
@@ -335,13 +349,13 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
         {
             for (long seq = _head; seq < _tail; seq++)
             {
-                ref FlowChange change = ref _ring[seq & (_ring.Length - 1)];
+                ref FlowChange change = ref At(seq);
                 log.Seed(change.TableId, in change.Key, change.Op == SyncOp.Delete, change.State.Version);
             }
         }
     }
 
-    private static void MarkSynced(FlowTable table, FlowKey[] keys, uint[] versions)
+    private static void MarkSynced(FlowTable table, ReadOnlySpan<FlowKey> keys, ReadOnlySpan<uint> versions)
     {
         try
         {
@@ -368,12 +382,12 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
             return ref Unsafe.NullRef<FlowChange>();
         }
 
-        if (_tail - _head == _ring.Length)
+        if ((_tail & (SegmentSize - 1)) == 0)
         {
-            Grow();
+            AddSegment();
         }
 
-        ref FlowChange change = ref _ring[_tail & (_ring.Length - 1)];
+        ref FlowChange change = ref At(_tail);
         change.EnqueuedTicks = Stopwatch.GetTimestamp();
         _tail++;
         if (_workWaiter is { } waiter && _sent - _head < Window)
@@ -385,15 +399,44 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
         return ref change;
     }
 
-    private void Grow()
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref FlowChange At(long seq) =>
+        ref _segments[(seq >> SegmentShift) & (_segments.Length - 1)][seq & (SegmentSize - 1)];
+
+    /// <summary>Gives <c>_tail</c> (at a segment boundary) its segment, doubling the directory when it is full.</summary>
+    private void AddSegment()
     {
-        var larger = new FlowChange[_ring.Length * 2];
-        for (long seq = _head; seq < _tail; seq++)
+        long first = _head >> SegmentShift, index = _tail >> SegmentShift;
+        if (index - first >= _segments.Length)
         {
-            larger[seq & (larger.Length - 1)] = _ring[seq & (_ring.Length - 1)];
+            var larger = new FlowChange[_segments.Length * 2][];
+            for (long k = first; k < index; k++)
+            {
+                larger[k & (larger.Length - 1)] = _segments[k & (_segments.Length - 1)];
+            }
+
+            _segments = larger;
         }
 
-        _ring = larger;
+        // Live segments [first, index) hold other slots; released ones were cleared, so this slot is free.
+        _segments[index & (_segments.Length - 1)] = _freeSegments.TryPop(out var reused) ? reused : new FlowChange[SegmentSize];
+    }
+
+    /// <summary>Returns the segments wholly behind <c>_head</c> to the pool (a few kept, the rest left to the GC).</summary>
+    private void ReleaseSegments()
+    {
+        long first = _head >> SegmentShift;
+        while (_released < first)
+        {
+            ref FlowChange[] slot = ref _segments[_released & (_segments.Length - 1)];
+            if (slot is not null && _freeSegments.Count < PooledSegments)
+            {
+                _freeSegments.Push(slot);
+            }
+
+            slot = null!;
+            _released++;
+        }
     }
 
     private void WakeLocked()

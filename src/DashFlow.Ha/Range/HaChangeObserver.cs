@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Engine;
 using DashFlow.Ha.Inline;
 using DashFlow.Model;
@@ -14,6 +15,7 @@ namespace DashFlow.Ha.Range;
 public sealed class HaChangeObserver(InlineSyncQueue queue, OutageLog log) : IFlowChangeObserver
 {
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public void OnWritten(ulong tableId, in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata, bool created)
     {
         bool queued = queue.Enabled;
@@ -29,6 +31,7 @@ public sealed class HaChangeObserver(InlineSyncQueue queue, OutageLog log) : IFl
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public void OnRemoved(ulong tableId, in FlowKey key, uint version, bool aged)
     {
         bool queued = queue.Enabled;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Engine;
 using DashFlow.Ha.Inline;
 using DashFlow.Ha.Roles;
@@ -34,6 +35,7 @@ public sealed partial class HaNode
     public bool AcceptingSync => State.AcceptsSync() && _acceptingSync;
 
     /// <summary>Applies one inline batch in order and builds its ack.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public Proto.FlowSyncAckBatch ApplyInline(Proto.FlowSyncBatch batch)
     {
         var ack = new Proto.FlowSyncAckBatch { FirstSeq = batch.FirstSeq };
@@ -109,8 +111,9 @@ public sealed partial class HaNode
                     {
                         FirstSeq = (ulong)firstSeq,
                         PackedCount = (uint)taken,
-                        Ops = ByteString.CopyFrom(ops, 0, taken),
-                        PackedEntries = ByteString.CopyFrom(records.Packed.Span),
+                        // Wrapped, not copied: the write is awaited (the message serialized) before the buffers are refilled.
+                        Ops = UnsafeByteOperations.UnsafeWrap(ops.AsMemory(0, taken)),
+                        PackedEntries = UnsafeByteOperations.UnsafeWrap(records.Packed),
                         FlowTableId = tableId,
                         Table = new Proto.HaTable { MaxFlowCount = spec.MaxFlowCount, EnabledKey = (uint)spec.EnabledKey, TtlMs = spec.TtlMs },
                     }, streamStop.Token).ConfigureAwait(false);
@@ -164,6 +167,7 @@ public sealed partial class HaNode
     {
         private int _position;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
         public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata)
         {
             if (_position >= results.Length)
