@@ -294,7 +294,7 @@ internal static class FlowRecordReader
         return true;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static bool TryTag(ReadOnlySpan<byte> d, ref int p, out int field, out int wire)
     {
         field = wire = 0;
@@ -308,7 +308,7 @@ internal static class FlowRecordReader
         return true;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static bool TryLength(ReadOnlySpan<byte> d, ref int p, out int start, out int count)
     {
         start = count = 0;
@@ -323,7 +323,7 @@ internal static class FlowRecordReader
         return true;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static bool TryBytes(ReadOnlySpan<byte> d, ref int p, int baseOffset, out RawBytes bytes)
     {
         bytes = default;
@@ -336,7 +336,7 @@ internal static class FlowRecordReader
         return true;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static bool TryU32(ReadOnlySpan<byte> d, ref int p, out uint value)
     {
         bool ok = TryVarint(d, ref p, out ulong raw);
@@ -344,7 +344,7 @@ internal static class FlowRecordReader
         return ok;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static bool TryBool(ReadOnlySpan<byte> d, ref int p, out bool value)
     {
         bool ok = TryVarint(d, ref p, out ulong raw);
@@ -352,8 +352,21 @@ internal static class FlowRecordReader
         return ok;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static bool TryVarint(ReadOnlySpan<byte> d, ref int p, out ulong value)
+    {
+        // Tags, lengths and most values of a record are one byte: that case stays inline, the rest takes the loop.
+        if ((uint)p < (uint)d.Length && d[p] < 0x80)
+        {
+            value = d[p++];
+            return true;
+        }
+
+        return TryVarintLong(d, ref p, out value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static bool TryVarintLong(ReadOnlySpan<byte> d, ref int p, out ulong value)
     {
         value = 0;
         for (int shift = 0; shift < 64 && p < d.Length; shift += 7)
