@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Engine;
 using DashFlow.Model;
 using DashFlow.Records;
@@ -72,6 +73,7 @@ public sealed partial class FlowApi
 
         public bool Failed { get; private set; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per record: optimized from the first call, not after a lagging tier-up
         public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata)
         {
             if (Position >= statuses.Length)

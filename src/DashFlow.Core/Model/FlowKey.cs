@@ -172,6 +172,7 @@ public struct FlowKey : IEquatable<FlowKey>
     }
 
     /// <summary>The key without the two padding bytes a flow record keeps its flags in (a copy read out of a record).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // per scanned record: must not wait for tier-up
     internal readonly FlowKey WithoutPadding()
     {
         FlowKey key = this;

@@ -246,8 +246,10 @@ internal sealed class BulkGetSessionRunner(
     {
         public bool NeedsState => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per scanned record
         public bool Accept(in FlowEntryView view) => predicate.Matches(in view);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Visit(in FlowEntryView view, in FlowState state, ReadOnlySpan<byte> vendorMetadata) =>
             runner.AddRecord(in view.Key, in state, vendorMetadata);
     }
