@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DashFlow.Engine;
 using DashFlow.Model;
 using DashFlow.Records;
@@ -27,31 +28,63 @@ public sealed partial class FlowApi
             return count == 0 ? SaiStatus.Success : SaiStatus.Failure;
         }
 
-        var creator = new PackedCreator(engine, Capabilities.UnidirectionalFlowEntry, mode, statuses[..count].ToArray());
-        records.ForEach(ref creator);
-        while (creator.Position < count)
+        var scratch = t_packedScratch ?? new PackedScratch();
+        t_packedScratch = null; // taken: a re-entrant call gets its own
+        try
         {
-            creator.Add(SaiStatus.InvalidParameter); // announced but missing, or after broken framing
-        }
+            var creator = new PackedCreator(engine, Capabilities.UnidirectionalFlowEntry, mode, statuses[..count].ToArray(), scratch);
+            records.ForEach(ref creator);
+            creator.Flush();
+            while (creator.Position < count)
+            {
+                creator.Add(SaiStatus.InvalidParameter); // announced but missing, or after broken framing
+            }
 
-        creator.Statuses.CopyTo(statuses);
-        return creator.Failed ? SaiStatus.Failure : SaiStatus.Success;
+            creator.Statuses.CopyTo(statuses);
+            return creator.Failed ? SaiStatus.Failure : SaiStatus.Success;
+        }
+        finally
+        {
+            t_packedScratch = scratch;
+        }
     }
 
-    /// <summary>Creates decoded records one after another under the error mode.</summary>
-    private struct PackedCreator(FlowTable table, bool unidirectionalSupported, BulkErrorMode mode, SaiStatus[] statuses) : IFlowRecordVisitor
+    [ThreadStatic]
+    private static PackedScratch? t_packedScratch;
+
+    /// <summary>Decoded records waiting for one batched create; reused per thread, so a call allocates nothing per record.</summary>
+    private sealed class PackedScratch
     {
+        public const int Size = 128; // small enough to stay out of the large object heap
+        public readonly FlowKey[] Keys = new FlowKey[Size];
+        public readonly FlowState[] States = new FlowState[Size];
+        public readonly byte[][] VendorMetadata = new byte[Size][];
+    }
+
+    /// <summary>Creates decoded records in order under the error mode, handing them to the engine in groups.</summary>
+    private struct PackedCreator(FlowTable table, bool unidirectionalSupported, BulkErrorMode mode, SaiStatus[] statuses, PackedScratch scratch) : IFlowRecordVisitor
+    {
+        private int _pending;      // records buffered in the scratch, not created yet
+        private int _pendingStart; // the position of the first of them
+
         public readonly SaiStatus[] Statuses => statuses;
 
         public int Position { get; private set; }
 
         public bool Failed { get; private set; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per record: optimized from the first call, not after a lagging tier-up
         public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata)
         {
             if (Position >= statuses.Length)
             {
                 return; // more records than announced: the extra ones are not created
+            }
+
+            if (state.IsUnidirectional && !unidirectionalSupported)
+            {
+                Refused(SaiStatus.NotSupported);
+                return;
             }
 
             if (Failed && mode == BulkErrorMode.StopOnError)
@@ -60,10 +93,48 @@ public sealed partial class FlowApi
                 return;
             }
 
-            Add(state.IsUnidirectional && !unidirectionalSupported ? SaiStatus.NotSupported : table.Create(in key, in state, vendorMetadata));
+            if (_pending == 0)
+            {
+                _pendingStart = Position;
+            }
+
+            scratch.Keys[_pending] = key;
+            scratch.States[_pending] = state;
+            scratch.VendorMetadata[_pending] = vendorMetadata;
+            _pending++;
+            Position++;
+            if (_pending == PackedScratch.Size)
+            {
+                Flush();
+            }
         }
 
-        public void Refused(SaiStatus status) => Add(status);
+        public void Refused(SaiStatus status)
+        {
+            Flush(); // the records before this one decide whether a STOP_ON_ERROR batch still runs
+            Add(status);
+        }
+
+        /// <summary>Creates the buffered records; with STOP_ON_ERROR the ones after a failure are NOT_EXECUTED.</summary>
+        public void Flush()
+        {
+            if (_pending == 0)
+            {
+                return;
+            }
+
+            int n = _pending;
+            _pending = 0;
+            var results = statuses.AsSpan(_pendingStart, n);
+            int attempted = table.CreateBatch(scratch.Keys.AsSpan(0, n), scratch.States.AsSpan(0, n), scratch.VendorMetadata.AsSpan(0, n), mode == BulkErrorMode.StopOnError, results);
+            for (int i = 0; i < attempted; i++)
+            {
+                Failed |= results[i] != SaiStatus.Success;
+            }
+
+            results[attempted..].Fill(SaiStatus.NotExecuted);
+            scratch.VendorMetadata.AsSpan(0, n).Clear(); // no reference kept past the call
+        }
 
         public void Add(SaiStatus status)
         {

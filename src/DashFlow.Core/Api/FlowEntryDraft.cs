@@ -249,7 +249,7 @@ internal struct FlowEntryDraft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static SaiStatus ValidateState(in FlowState state, FlowCapabilities capabilities)
     {
-        var rw = state.Rewrite;
+        ref readonly var rw = ref state.Rewrite;
         bool valid = state.Direction <= FlowDirection.Inbound
             && (state.Actions & ~FlowAction.All) == 0
             && state.SyncState <= FlowSyncState.FlowPendingResimulation
@@ -268,9 +268,18 @@ internal struct FlowEntryDraft
             return SaiStatus.NotSupported;
         }
 
-        var draft = From(in state, null);
-        return draft.CheckFamilies() == SaiStatus.Success ? SaiStatus.Success : SaiStatus.InvalidParameter;
+        // CheckFamilies' pairs, read from the state itself: no draft copied per record on the bulk paths.
+        ref readonly var rk = ref state.ReverseKey;
+        bool conflict = Conflicts(rk.SrcIp, rk.DstIp)
+            || Conflicts(rw.Underlay0.Sip, rw.Underlay0.Dip)
+            || Conflicts(rw.Underlay1.Sip, rw.Underlay1.Dip)
+            || Conflicts(rw.Overlay.Sip, rw.Overlay.Dip)
+            || Conflicts(rw.Overlay.Sip, rw.Overlay.SipMask)
+            || Conflicts(rw.Overlay.Dip, rw.Overlay.DipMask);
+        return conflict ? SaiStatus.InvalidParameter : SaiStatus.Success;
     }
+
+    private static bool Conflicts(IpAddress a, IpAddress b) => a.IsV6 != b.IsV6 && !a.IsZero && !b.IsZero;
 
     /// <summary>VXLAN and NVGRE carry a 24-bit virtual network id.</summary>
     public const uint MaxVni = 0xFF_FFFF;

@@ -22,10 +22,11 @@ public sealed unsafe partial class FlowTable
 
         FlowKey masked = _mask.Apply(in key);
         FlowKey reverse = _mask.Apply(in state.ReverseKey);
+        ulong hash = FlowKeyHash.Hash(in masked); // outside the lock: nothing to do with the table's state
         lock (_writeLock)
         {
             ThrowIfDisposed();
-            return CreateLocked(in masked, in state, in reverse, vendorMetadata);
+            return CreateLocked(in masked, hash, in state, in reverse, vendorMetadata);
         }
     }
 
@@ -96,9 +97,8 @@ public sealed unsafe partial class FlowTable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private SaiStatus CreateLocked(in FlowKey key, in FlowState state, in FlowKey reverseKey, ReadOnlySpan<byte> vendorMetadata)
+    private SaiStatus CreateLocked(in FlowKey key, ulong hash, in FlowState state, in FlowKey reverseKey, ReadOnlySpan<byte> vendorMetadata)
     {
-        ulong hash = FlowKeyHash.Hash(in key);
         bool reclaimed = false;
         while (true)
         {

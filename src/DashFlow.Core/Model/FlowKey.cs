@@ -32,6 +32,7 @@ public struct FlowKey : IEquatable<FlowKey>
 
     /// <summary>Builds a key. Addresses of two families make a key that <see cref="HasConsistentFamily"/> reports, and that
     /// the Flow API refuses with INVALID_PARAMETER (D3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // inlined into the decoders' optimized code instead of waiting for tier-up
     public FlowKey(MacAddress eniMac, ushort vnetId, byte ipProtocol, IpAddress srcIp, IpAddress dstIp, ushort srcPort, ushort dstPort)
     {
         this = default;
@@ -109,6 +110,7 @@ public struct FlowKey : IEquatable<FlowKey>
     public readonly IpAddress DstIp => ReadAddress(24);
 
     /// <summary>Sets both addresses; the key's family is the source's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetAddresses(IpAddress srcIp, IpAddress dstIp)
     {
         WriteAddress(8, srcIp);
@@ -170,6 +172,7 @@ public struct FlowKey : IEquatable<FlowKey>
     }
 
     /// <summary>The key without the two padding bytes a flow record keeps its flags in (a copy read out of a record).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // per scanned record: must not wait for tier-up
     internal readonly FlowKey WithoutPadding()
     {
         FlowKey key = this;

@@ -58,12 +58,15 @@ public sealed class FlowRecordBatch
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata)
     {
-        EnsureWritable(FlowRecordWriter.MaxSize(vendorMetadata.Length) + 5);
-        // The record goes 3 bytes in (room for its length; records stay under 2 MiB), then moves back if its length is shorter.
-        int start = _length + 3;
+        int maxSize = FlowRecordWriter.MaxSize(vendorMetadata.Length);
+        EnsureWritable(maxSize + 5);
+        // The record goes in after room for the longest length it can have (2 bytes unless the vendor metadata is huge),
+        // then moves back only if its length is shorter: a usual record (128 bytes to 16 KiB) is written in place.
+        int reserved = maxSize < 0x4000 ? 2 : 3; // records stay under 2 MiB
+        int start = _length + reserved;
         int size = FlowRecordWriter.Write(in key, in state, vendorMetadata, _buffer.AsSpan(start));
         int prefix = VarintSize((uint)size);
-        if (prefix != 3)
+        if (prefix != reserved)
         {
             _buffer.AsSpan(start, size).CopyTo(_buffer.AsSpan(_length + prefix));
         }

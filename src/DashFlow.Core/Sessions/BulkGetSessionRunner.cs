@@ -32,6 +32,7 @@ internal sealed class BulkGetSessionRunner(
 
     private readonly List<EventBatch> _readyEvents = [];
     private readonly List<FlowRecordBatch> _readyRecords = [];
+    private readonly Stack<FlowRecordBatch> _spareRecords = new(); // batches a releasing sink is done with
     private EventBatch? _events;
     private FlowRecordBatch? _records;
     private FlowTableId _table;
@@ -174,6 +175,11 @@ internal sealed class BulkGetSessionRunner(
             await sink!.SendAsync(session.Id, batch, token).ConfigureAwait(false);
             _readyRecords.RemoveAt(0);
             session.AddDelivered(count);
+            if (sink.ReleasesBatches)
+            {
+                batch.Clear(); // reused: a fresh large buffer per batch costs page faults and GC work on every batch
+                _spareRecords.Push(batch);
+            }
         }
     }
 
@@ -191,6 +197,7 @@ internal sealed class BulkGetSessionRunner(
 
         _readyEvents.Clear();
         _readyRecords.Clear();
+        _spareRecords.Clear();
         _events = null;
         _records = null;
     }
@@ -214,7 +221,7 @@ internal sealed class BulkGetSessionRunner(
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool AddRecord(in FlowKey key, in FlowState state, ReadOnlySpan<byte> vendorMetadata)
     {
-        _records ??= new FlowRecordBatch(context.RecordBatchSize * 192);
+        _records ??= _spareRecords.TryPop(out var spare) ? spare : new FlowRecordBatch(context.RecordBatchSize * 192);
         _records.Add(in key, in state, vendorMetadata);
         if (_records.Count >= context.RecordBatchSize)
         {
@@ -239,8 +246,10 @@ internal sealed class BulkGetSessionRunner(
     {
         public bool NeedsState => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per scanned record
         public bool Accept(in FlowEntryView view) => predicate.Matches(in view);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Visit(in FlowEntryView view, in FlowState state, ReadOnlySpan<byte> vendorMetadata) =>
             runner.AddRecord(in view.Key, in state, vendorMetadata);
     }

@@ -18,6 +18,10 @@ public interface IFlowRecordSink : IAsyncDisposable
     /// <summary>Delivers a batch of records; the session waits for it, so a slow receiver slows the session.</summary>
     ValueTask SendAsync(BulkGetSessionId session, FlowRecordBatch batch, CancellationToken cancellationToken);
 
+    /// <summary>True when the sink is done with a batch once <see cref="SendAsync"/> completed (its bytes were copied
+    /// out), so the session may refill it instead of allocating a new one.</summary>
+    bool ReleasesBatches => false;
+
     /// <summary>Ends the stream with the session's final state and the number of records delivered.</summary>
     ValueTask CompleteAsync(BulkGetSessionId session, BulkGetSessionState finalState, long entriesDelivered, CancellationToken cancellationToken);
 }

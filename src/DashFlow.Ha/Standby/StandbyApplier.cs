@@ -138,18 +138,50 @@ public sealed class StandbyApplier
         return status == SaiStatus.Success ? SyncResult.Applied : replace.Stale ? SyncResult.IgnoredStaleVersion : SyncResult.Failed;
     }
 
-    /// <summary>Applies decoded bulk-sync records in order, each as <see cref="ApplyBulk(FlowTable, ulong, in FlowKey, in FlowState, byte[])"/>.</summary>
+    /// <summary>
+    /// Applies decoded bulk-sync records in order, each as <see cref="ApplyBulk(FlowTable, ulong, in FlowKey, in FlowState, byte[])"/>:
+    /// the creates go to the engine in groups (<see cref="FlowTable.CreateBatch"/>), and a record whose flow is already
+    /// held then replaces it when newer. <paramref name="states"/> are marked SYNCED in place.
+    /// </summary>
     /// <returns>The records applied.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int ApplyBulk(FlowTable table, ulong tableId, ReadOnlySpan<FlowKey> keys, ReadOnlySpan<FlowState> states, ReadOnlySpan<byte[]> vendorMetadata)
+    public int ApplyBulk(FlowTable table, ulong tableId, ReadOnlySpan<FlowKey> keys, Span<FlowState> states, ReadOnlySpan<byte[]> vendorMetadata)
     {
         ArgumentNullException.ThrowIfNull(table);
+        const int Group = 32; // the tombstone check stays just before its records' creates, as for single records
+        Span<SaiStatus> statuses = stackalloc SaiStatus[Group];
         int applied = 0;
-        for (int i = 0; i < keys.Length; i++)
+        for (int start = 0; start < keys.Length; start += Group)
         {
-            if (ApplyBulk(table, tableId, in keys[i], in states[i], vendorMetadata[i]) == SyncResult.Applied)
+            int n = Math.Min(Group, keys.Length - start);
+            if (_bulkSyncing && !_tombstones.IsEmpty)
             {
-                applied++;
+                for (int i = start; i < start + n; i++)
+                {
+                    applied += ApplyBulk(table, tableId, in keys[i], in states[i], vendorMetadata[i]) == SyncResult.Applied ? 1 : 0;
+                }
+
+                continue;
+            }
+
+            var groupStates = states.Slice(start, n);
+            foreach (ref var state in groupStates)
+            {
+                state.SyncState = FlowSyncState.FlowSynced;
+            }
+
+            table.CreateBatch(keys.Slice(start, n), groupStates, vendorMetadata.Slice(start, n), stopOnError: false, statuses);
+            for (int i = 0; i < n; i++)
+            {
+                if (statuses[i] == SaiStatus.Success)
+                {
+                    applied++;
+                }
+                else if (statuses[i] == SaiStatus.ItemAlreadyExists)
+                {
+                    var replace = new ReplaceIfNewer(groupStates[i], vendorMetadata[start + i], strictlyNewer: true);
+                    applied += table.Update(in keys[start + i], ref replace) == SaiStatus.Success ? 1 : 0;
+                }
             }
         }
 

@@ -273,7 +273,12 @@ public sealed partial class FlowApiService(FlowApi api, AgentLimits limits, Agen
     private static Proto.BulkStatusReply BulkReply(SaiStatus status, SaiStatus[] statuses)
     {
         var reply = new Proto.BulkStatusReply { Status = (int)status };
-        reply.Statuses.AddRange(statuses.Select(s => (int)s));
+        reply.Statuses.Capacity = statuses.Length;
+        foreach (var s in statuses)
+        {
+            reply.Statuses.Add((int)s);
+        }
+
         return reply;
     }
 

@@ -33,6 +33,9 @@ public sealed class GrpcRecordSink : IFlowRecordSink
     /// <summary>A factory for <see cref="Api.FlowApiOptions.RecordSinkFactory"/>.</summary>
     public static FlowRecordSinkFactory Factory(TimeSpan deadline) => (ip, port) => new GrpcRecordSink(ip, port, deadline);
 
+    /// <summary>True: the message is serialized into the HTTP/2 stream before <see cref="SendAsync"/> completes.</summary>
+    public bool ReleasesBatches => true;
+
     public async ValueTask SendAsync(BulkGetSessionId session, FlowRecordBatch batch, CancellationToken cancellationToken)
     {
         // The batch belongs to the sink, so its bytes can go on the wire without a copy.

@@ -71,4 +71,63 @@ public sealed class FlowApiPackedCreateTests
         Assert.All(statuses, s => Assert.Equal(SaiStatus.ItemNotFound, s));
         Assert.Equal(SaiStatus.InvalidParameter, noUnidirectional.CreateFlowEntries(other, BatchWithBadMiddle(), 3, BulkErrorMode.IgnoreError, new SaiStatus[2]));
     }
+    [Theory]
+    [InlineData(1, BulkErrorMode.IgnoreError)]
+    [InlineData(2, BulkErrorMode.StopOnError)]
+    [InlineData(3, BulkErrorMode.IgnoreError)]
+    [InlineData(4, BulkErrorMode.StopOnError)]
+    [InlineData(5, BulkErrorMode.StopOnError)]
+    public void CreateFlowEntries_ManyRecords_SameAsOneCreateAfterAnother(int seed, BulkErrorMode mode)
+    {
+        // Hundreds of records (several engine groups), duplicates, damaged records and a table that fills up.
+        var rng = new Random(seed);
+        using var api = new FlowApi();
+        using var twin = new FlowApi();
+        var table = DashFlowTestEntry.CreateTable(api, 250);
+        var twinTable = DashFlowTestEntry.CreateTable(twin, 250);
+        Assert.True(twin.TryGetTable(twinTable, out var reference));
+        int n = 300 + rng.Next(100);
+        var batch = new FlowRecordBatch();
+        var expected = new SaiStatus[n + 2]; // two more announced than sent
+        bool failed = false;
+        for (int i = 0; i < n; i++)
+        {
+            var key = Key((ushort)rng.Next(seed == 5 ? 1000 : 400));
+            var state = new FlowState { IsUnidirectional = true, Version = (uint)i };
+            SaiStatus status;
+            if (rng.Next(40) == 0)
+            {
+                var bad = new FlowRecordBatch();
+                bad.Add(key, state, []);
+                byte[] damaged = bad.Packed.ToArray();
+                damaged[^1] = 0xFF;
+                batch.Append(FlowRecordBatch.FromPacked(damaged, 1));
+                status = SaiStatus.InvalidParameter;
+            }
+            else
+            {
+                batch.Add(key, state, []);
+                status = failed && mode == BulkErrorMode.StopOnError ? SaiStatus.NotExecuted : reference.Create(in key, in state);
+            }
+
+            expected[i] = failed && mode == BulkErrorMode.StopOnError ? SaiStatus.NotExecuted : status;
+            failed |= status != SaiStatus.Success && status != SaiStatus.NotExecuted;
+        }
+
+        expected[n] = expected[n + 1] = failed && mode == BulkErrorMode.StopOnError ? SaiStatus.NotExecuted : SaiStatus.InvalidParameter;
+        var statuses = new SaiStatus[n + 2];
+
+        Assert.Equal(SaiStatus.Failure, api.CreateFlowEntries(table, batch, n + 2, mode, statuses));
+
+        Assert.Equal(expected, statuses);
+        Assert.True(api.TryGetTable(table, out var engine));
+        Assert.Equal(reference.Count, engine.Count);
+        Assert.Equal(reference.Counters, engine.Counters);
+        for (ushort port = 0; port < 1000; port++)
+        {
+            var key = Key(port);
+            Assert.Equal(reference.Get(in key, out var want, out _), engine.Get(in key, out var got, out _));
+            Assert.Equal(want, got);
+        }
+    }
 }

@@ -12,6 +12,15 @@ public sealed class FlowRecordReaderTests
     {
         var slow = FlowRecordCodec.TryDecodeWithParser(bytes, out var slowKey, out var slowState, out var slowVendor);
         var fast = FlowRecordReader.TryRead(bytes, out var key, out var state, out var vendor);
+        if (FlowRecordReader.TryReadCanonical(bytes, out var canonicalKey, out var canonicalState, out var canonicalVendor))
+        {
+            // The one-pass reader only ever answers SUCCESS, and with the parser's values.
+            Assert.Equal(SaiStatus.Success, slow);
+            Assert.Equal(slowKey, canonicalKey);
+            Assert.Equal(slowState, canonicalState);
+            Assert.Equal(slowVendor, canonicalVendor);
+        }
+
         if (expectFastPath)
         {
             Assert.NotNull(fast);
@@ -48,6 +57,27 @@ public sealed class FlowRecordReaderTests
         for (int n = 0; n < 2000; n++)
         {
             AssertSameAsParser(RandomRecord(random), expectFastPath: true);
+        }
+    }
+
+    [Fact]
+    public void WrittenRecords_OnePassReaderTakesEveryValidOne()
+    {
+        var random = new Random(15);
+        for (int n = 0; n < 2000; n++)
+        {
+            bool v6 = random.Next(2) == 0;
+            var key = RandomFlows.Key(random, v6);
+            var state = random.Next(3) == 0 ? new FlowState { Version = (uint)random.Next(10) } : RandomFlows.State(random, v6);
+            byte[] vendor = RandomFlows.Vendor(random);
+            var written = new FlowRecordBatch();
+            written.Add(in key, in state, vendor);
+            byte[] fromWriter = written.Packed.Span[(written.Packed.Length > 129 ? 2 : 1)..].ToArray(); // past the length prefix
+            byte[] fromCodec = FlowRecordCodec.Encode(in key, in state, vendor);
+            Assert.Equal(fromCodec, fromWriter);
+            bool valid = FlowRecordCodec.TryDecodeWithParser(fromCodec, out _, out _, out _) == SaiStatus.Success;
+            Assert.Equal(valid, FlowRecordReader.TryReadCanonical(fromCodec, out _, out _, out _));
+            AssertSameAsParser(fromCodec, expectFastPath: true);
         }
     }
 
