@@ -24,13 +24,19 @@ public sealed class NatGatewayAllocationTests
         }
 
         RunRound(nat, keys, ref packet); // the first round sizes the engine's pools
+        const int Rounds = 8;
         long before = GC.GetAllocatedBytesForCurrentThread();
-        RunRound(nat, keys, ref packet);
-        RunRound(nat, keys, ref packet);
+        for (int round = 0; round < Rounds; round++)
+        {
+            RunRound(nat, keys, ref packet);
+        }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Under one byte per connection: a per-connection object costs at least 24 B each, while the runtime may allocate
+        // once on this thread (seen once in a full parallel CI run: 2,008 B in one measurement, not reproducible alone).
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < Rounds * keys.Length, $"{allocated} B over {Rounds * keys.Length} connections");
         Assert.Equal(0, nat.Engine.Count);
-        Assert.Equal(3 * keys.Length, nat.Gateway.Counters.ClosedRemoved);
+        Assert.Equal((Rounds + 1) * keys.Length, nat.Gateway.Counters.ClosedRemoved);
     }
 
     private static void RunRound(NatFixture nat, FlowKey[] keys, ref ParsedPacket packet)
