@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using DashFlow.Dataplane.Traffic;
 using DashFlow.Model;
 
 namespace DashFlow.Bench;
@@ -43,20 +44,5 @@ public static class BenchKeys
         }
 
         return keys;
-    }
-}
-
-/// <summary>splitmix64, as in bench.c.</summary>
-public struct SplitMix64(ulong seed)
-{
-    private ulong _state = seed;
-
-    /// <summary>The next 64-bit draw.</summary>
-    public ulong Next()
-    {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }

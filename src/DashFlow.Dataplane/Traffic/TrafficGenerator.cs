@@ -335,22 +335,4 @@ public sealed class TrafficGenerator
         public IpAddress OutSrcIp, OutDstIp;
         public ushort OutSrcPort, OutDstPort;
     }
-
-    /// <summary>splitmix64: small, fast and the same on every runtime (System.Random's sequence is not a contract).</summary>
-    private struct SplitMix64(ulong seed)
-    {
-        private ulong _state = seed;
-
-        public ulong Next()
-        {
-            ulong z = _state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-
-        public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
-
-        public int Below(int n) => (int)((Next() >> 32) * (ulong)n >> 32);
-    }
 }
