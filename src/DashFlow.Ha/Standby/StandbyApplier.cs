@@ -122,7 +122,12 @@ public sealed class StandbyApplier
         }
 
         var synced = state with { SyncState = FlowSyncState.FlowSynced };
-        var created = table.Create(in key, in synced, vendorMetadata);
+        return AfterBulkCreate(table, in key, in synced, vendorMetadata, table.Create(in key, in synced, vendorMetadata));
+    }
+
+    /// <summary>Settles a bulk record's create: a flow already held is replaced only by a strictly newer version.</summary>
+    private static SyncResult AfterBulkCreate(FlowTable table, in FlowKey key, in FlowState synced, byte[] vendorMetadata, SaiStatus created)
+    {
         if (created == SaiStatus.Success)
         {
             return SyncResult.Applied;
@@ -173,15 +178,7 @@ public sealed class StandbyApplier
             table.CreateBatch(keys.Slice(start, n), groupStates, vendorMetadata.Slice(start, n), stopOnError: false, statuses);
             for (int i = 0; i < n; i++)
             {
-                if (statuses[i] == SaiStatus.Success)
-                {
-                    applied++;
-                }
-                else if (statuses[i] == SaiStatus.ItemAlreadyExists)
-                {
-                    var replace = new ReplaceIfNewer(groupStates[i], vendorMetadata[start + i], strictlyNewer: true);
-                    applied += table.Update(in keys[start + i], ref replace) == SaiStatus.Success ? 1 : 0;
-                }
+                applied += AfterBulkCreate(table, in keys[start + i], in groupStates[i], vendorMetadata[start + i], statuses[i]) == SyncResult.Applied ? 1 : 0;
             }
         }
 
