@@ -206,19 +206,39 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
     public void Ack(long firstSeq, ReadOnlySpan<byte> results)
     {
-        int marked = 0;
-        ulong table = 0;
-        long now = Stopwatch.GetTimestamp();
         // Rented, not fields: a given-up stream's reader may still be settling an ack while the next stream's starts.
         var ackKeys = ArrayPool<FlowKey>.Shared.Rent(results.Length);
         var ackVersions = ArrayPool<uint>.Shared.Rent(results.Length);
+        try
+        {
+            int marked = Settle(firstSeq, results, ackKeys, ackVersions, out ulong table);
+            // Marked on the ack reader, outside _lock (the table's writer lock comes first in the lock order): no task per ack.
+            if (marked > 0 && _api.TryGetTable(new FlowTableId(table), out var engine))
+            {
+                MarkSynced(engine, ackKeys.AsSpan(0, marked), ackVersions.AsSpan(0, marked));
+            }
+        }
+        finally
+        {
+            ArrayPool<FlowKey>.Shared.Return(ackKeys);
+            ArrayPool<uint>.Shared.Return(ackVersions);
+        }
+    }
+
+    /// <summary>Moves the head past the acked changes and counts them; collects the applied creates and updates of the
+    /// first table acked, to be marked SYNCED.</summary>
+    /// <returns>How many changes were collected into <paramref name="ackKeys"/> and <paramref name="ackVersions"/>.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Settle(long firstSeq, ReadOnlySpan<byte> results, FlowKey[] ackKeys, uint[] ackVersions, out ulong table)
+    {
+        int marked = 0;
+        table = 0;
+        long now = Stopwatch.GetTimestamp();
         lock (_lock)
         {
             if (firstSeq > _head)
             {
-                ArrayPool<FlowKey>.Shared.Return(ackKeys);
-                ArrayPool<uint>.Shared.Return(ackVersions);
-                return; // a gap cannot happen on one ordered stream: an ack of a stream already given up
+                return 0; // a gap cannot happen on one ordered stream: an ack of a stream already given up
             }
 
             int applied = 0, ignored = 0, failed = 0, timed = 0;
@@ -258,16 +278,8 @@ public sealed class InlineSyncQueue : IFlowChangeObserver
 
             _counters.Acked(applied, ignored, failed, timed);
             WakeLocked();
+            return marked;
         }
-
-        // Marked on the ack reader, outside _lock (the table's writer lock comes first in the lock order): no task per ack.
-        if (marked > 0 && _api.TryGetTable(new FlowTableId(table), out var engine))
-        {
-            MarkSynced(engine, ackKeys.AsSpan(0, marked), ackVersions.AsSpan(0, marked));
-        }
-
-        ArrayPool<FlowKey>.Shared.Return(ackKeys);
-        ArrayPool<uint>.Shared.Return(ackVersions);
     }
 
     /// <summary>After the stream broke: everything unacked is sent again on the next stream.</summary>
