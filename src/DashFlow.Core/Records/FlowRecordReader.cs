@@ -84,15 +84,8 @@ internal static class FlowRecordReader
         }
 
         ref readonly var s = ref rawState;
-        bool ok = s.Direction <= (uint)FlowDirection.Inbound
-            && (s.Actions & ~(uint)FlowAction.All) == 0
-            && s.U0Vni <= FlowEntryDraft.MaxVni
-            && s.U1Vni <= FlowEntryDraft.MaxVni
-            && s.U0Encap <= (uint)DashEncapsulation.Nvgre
-            && s.U1Encap <= (uint)DashEncapsulation.Nvgre
-            && s.SyncState <= (uint)FlowSyncState.FlowPendingResimulation
-            && s.Action == (uint)FlowEntryAction.SetFlowEntryAttr
-            && s.Vendor.Count <= FlowEntryDraft.MaxVendorMetadata;
+        bool ok = InRange(s.Direction, s.Actions, s.U0Vni, s.U1Vni, s.U0Encap, s.U1Encap, s.SyncState, s.Vendor.Count)
+            && s.Action == (uint)FlowEntryAction.SetFlowEntryAttr;
         if (!ok)
         {
             return SaiStatus.InvalidParameter;
@@ -130,6 +123,18 @@ internal static class FlowRecordReader
         vendorMetadata = s.Vendor.Count == 0 ? [] : data.Slice(s.Vendor.Offset, s.Vendor.Count).ToArray();
         return SaiStatus.Success;
     }
+
+    /// <summary>The numeric fields' ranges, checked before they are cast to their enums (both readers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool InRange(uint direction, uint actions, uint u0Vni, uint u1Vni, uint u0Encap, uint u1Encap, uint syncState, int vendorCount) =>
+        direction <= (uint)FlowDirection.Inbound
+        && (actions & ~(uint)FlowAction.All) == 0
+        && u0Vni <= FlowEntryDraft.MaxVni
+        && u1Vni <= FlowEntryDraft.MaxVni
+        && u0Encap <= (uint)DashEncapsulation.Nvgre
+        && u1Encap <= (uint)DashEncapsulation.Nvgre
+        && syncState <= (uint)FlowSyncState.FlowPendingResimulation
+        && vendorCount <= FlowEntryDraft.MaxVendorMetadata;
 
     // ---- the canonical layout: what FlowRecordWriter (and the generated code) writes ----
 
@@ -185,15 +190,7 @@ internal static class FlowRecordReader
             && CanonicalVendor(s, ref p, out vendorAt, out vendorCount)
             && CanonicalU32(s, ref p, 0xD0, 0x01, out _) // ip_addr_family: output only, ignored on input
             && p == s.Length; // field 25 (action) is never written: present, or anything unknown, goes to the general reader
-        if (!ok
-            || direction > (uint)FlowDirection.Inbound
-            || (actions & ~(uint)FlowAction.All) != 0
-            || u0.VnetId > FlowEntryDraft.MaxVni
-            || u1.VnetId > FlowEntryDraft.MaxVni
-            || u0Encap > (uint)DashEncapsulation.Nvgre
-            || u1Encap > (uint)DashEncapsulation.Nvgre
-            || syncState > (uint)FlowSyncState.FlowPendingResimulation
-            || vendorCount > FlowEntryDraft.MaxVendorMetadata)
+        if (!ok || !InRange(direction, actions, u0.VnetId, u1.VnetId, u0Encap, u1Encap, syncState, vendorCount))
         {
             return false;
         }
