@@ -7,32 +7,39 @@ namespace DashFlow.Server.Services;
 
 /// <summary>The FlowReceiver service: reads a GRPC-mode session's batches and hands them to the consumer; the stream ends
 /// with the session's completion and is answered with a summary.</summary>
-public sealed class FlowReceiverService(IFlowBatchConsumer consumer) : Proto.FlowReceiver.FlowReceiverBase
+/// <remarks>Requests arrive through <see cref="FlowBatchMarshaller"/> (see <see cref="FlowReceiverServiceBase"/>).</remarks>
+public sealed class FlowReceiverService(IFlowBatchConsumer consumer) : FlowReceiverServiceBase
 {
-    public override async Task<Proto.ReceiveSummary> Receive(IAsyncStreamReader<Proto.FlowBatch> requestStream, ServerCallContext context)
+    /// <summary>Receive: applies every batch of the stream through the consumer, then answers a summary.</summary>
+    public override async Task<Proto.ReceiveSummary> Receive(IAsyncStreamReader<ReceivedFlowBatch> requestStream, ServerCallContext context)
     {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(context);
         ulong received = 0, applied = 0, session = 0;
         Proto.BulkGetCompletion? completion = null;
         try
         {
             await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
-                session = batch.SessionId;
-                if (batch.Entries.Count > 0)
+                using (batch) // consumers are done with a batch when ConsumeAsync completes: its buffer goes back then
                 {
-                    received += (ulong)batch.Entries.Count;
-                    applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, FlowRecordBatch.FromMessages(batch.Entries), context.CancellationToken).ConfigureAwait(false);
-                }
+                    session = batch.SessionId;
+                    if (batch.Entries.Count > 0)
+                    {
+                        received += (ulong)batch.Entries.Count;
+                        applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, FlowRecordBatch.FromMessages(batch.Entries), context.CancellationToken).ConfigureAwait(false);
+                    }
 
-                if (batch.PackedCount > 0)
-                {
-                    received += batch.PackedCount;
-                    applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, FlowRecordBatch.FromPacked(batch.PackedEntries.Memory, (int)batch.PackedCount), context.CancellationToken).ConfigureAwait(false);
-                }
+                    if (batch.PackedCount > 0)
+                    {
+                        received += batch.PackedCount;
+                        applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, batch.PackedBatch, context.CancellationToken).ConfigureAwait(false);
+                    }
 
-                if (batch.Completion is not null)
-                {
-                    completion = batch.Completion;
+                    if (batch.Completion is not null)
+                    {
+                        completion = batch.Completion;
+                    }
                 }
             }
         }

@@ -7,7 +7,8 @@ namespace DashFlow.Server.Services;
 /// them to a file, or hand them to an application (the HA standby later).</summary>
 public interface IFlowBatchConsumer
 {
-    /// <summary>Takes one batch of packed records; returns how many were applied.</summary>
+    /// <summary>Takes one batch of packed records; returns how many were applied. The batch may be a view of a pooled
+    /// buffer: a consumer is done with it when the returned task completes (what it keeps, it copies or decodes first).</summary>
     ValueTask<int> ConsumeAsync(ulong sessionId, FlowRecordBatch batch, CancellationToken cancellationToken);
 
     /// <summary>Waits for what the consumer still applies of the session in the background (a consumer that applies

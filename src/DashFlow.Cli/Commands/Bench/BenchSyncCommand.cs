@@ -19,9 +19,9 @@ public static class BenchSyncCommand
         command.SetAction(async (parse, cancellation) =>
         {
             int n = parse.GetValue(flows);
-            if (n < 10_000 || n > 16_000_000)
+            if (n < 10_000 || n > 32_000_000)
             {
-                error.WriteLine($"dashflow: --flows takes 10000 to 16000000, not {n}");
+                error.WriteLine($"dashflow: --flows takes 10000 to 32000000 (a DASH 200G card), not {n}");
                 return ExitCodes.Usage;
             }
 
