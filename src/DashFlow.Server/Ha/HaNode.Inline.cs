@@ -34,9 +34,10 @@ public sealed partial class HaNode
     /// <summary>True while this node applies the peer's sync (its state allows it and its tables are ready).</summary>
     public bool AcceptingSync => State.AcceptsSync() && _acceptingSync;
 
-    /// <summary>Applies one inline batch in order and builds its ack.</summary>
+    /// <summary>Applies one inline batch in order and builds its ack; <paramref name="packedEntries"/> holds the batch's
+    /// packed records (the receiver reads them into a pooled buffer, not into the message).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
-    public Proto.FlowSyncAckBatch ApplyInline(Proto.FlowSyncBatch batch)
+    public Proto.FlowSyncAckBatch ApplyInline(Proto.FlowSyncBatch batch, ReadOnlyMemory<byte> packedEntries)
     {
         var ack = new Proto.FlowSyncAckBatch { FirstSeq = batch.FirstSeq };
         if (batch.PackedCount > 0)
@@ -46,7 +47,7 @@ public sealed partial class HaNode
             if (_applier.EnsureTable(batch.FlowTableId, spec, out var table))
             {
                 var visitor = new InlineApplier(this, table, batch.FlowTableId, batch.Ops.Memory, results);
-                FlowRecordBatch.FromPacked(batch.PackedEntries.Memory, (int)batch.PackedCount).ForEach(ref visitor);
+                FlowRecordBatch.FromPacked(packedEntries, (int)batch.PackedCount).ForEach(ref visitor);
             }
             else
             {

@@ -1,16 +1,17 @@
 using DashFlow.Model;
+using DashFlow.Server.Grpc;
 using Grpc.Core;
 using Proto = DashFlow.Protos;
 
 namespace DashFlow.Server.Ha;
 
 /// <summary>The HaPeer gRPC service: a thin adapter over the agent's <see cref="HaNode"/>.</summary>
-public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime) : Proto.HaPeer.HaPeerBase
+public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime) : HaPeerServiceBase
 {
     private static readonly Status Stopped = new(StatusCode.Unavailable, "ha: this node has stopped");
     private static readonly Status NotReceiving = new(StatusCode.FailedPrecondition, "ha: this node does not accept sync in its state");
 
-    public override async Task InlineSync(IAsyncStreamReader<Proto.FlowSyncBatch> requestStream, IServerStreamWriter<Proto.FlowSyncAckBatch> responseStream, ServerCallContext context)
+    public override async Task InlineSync(IAsyncStreamReader<PooledMessage<Proto.FlowSyncBatch>> requestStream, IServerStreamWriter<Proto.FlowSyncAckBatch> responseStream, ServerCallContext context)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, node.Stopping, lifetime.ApplicationStopping);
         if (!node.AcceptingSync || node.Partitioned)
@@ -31,7 +32,12 @@ public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime
                     throw new RpcException(NotReceiving); // the role changed under the stream: the sender reconnects
                 }
 
-                var ack = node.ApplyInline(requestStream.Current);
+                Proto.FlowSyncAckBatch ack;
+                using (var batch = requestStream.Current) // applied before the next read: its buffer goes back now
+                {
+                    ack = node.ApplyInline(batch.Message, batch.Pooled);
+                }
+
                 await written.ConfigureAwait(false);
                 written = responseStream.WriteAsync(ack, stop.Token);
             }

@@ -1,5 +1,6 @@
 using DashFlow.Model;
 using DashFlow.Records;
+using DashFlow.Server.Grpc;
 using Grpc.Core;
 using Proto = DashFlow.Protos;
 
@@ -7,11 +8,10 @@ namespace DashFlow.Server.Services;
 
 /// <summary>The FlowReceiver service: reads a GRPC-mode session's batches and hands them to the consumer; the stream ends
 /// with the session's completion and is answered with a summary.</summary>
-/// <remarks>Requests arrive through <see cref="FlowBatchMarshaller"/> (see <see cref="FlowReceiverServiceBase"/>).</remarks>
 public sealed class FlowReceiverService(IFlowBatchConsumer consumer) : FlowReceiverServiceBase
 {
     /// <summary>Receive: applies every batch of the stream through the consumer, then answers a summary.</summary>
-    public override async Task<Proto.ReceiveSummary> Receive(IAsyncStreamReader<ReceivedFlowBatch> requestStream, ServerCallContext context)
+    public override async Task<Proto.ReceiveSummary> Receive(IAsyncStreamReader<PooledMessage<Proto.FlowBatch>> requestStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(context);
@@ -19,10 +19,11 @@ public sealed class FlowReceiverService(IFlowBatchConsumer consumer) : FlowRecei
         Proto.BulkGetCompletion? completion = null;
         try
         {
-            await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            await foreach (var pooled in requestStream.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
-                using (batch) // consumers are done with a batch when ConsumeAsync completes: its buffer goes back then
+                using (pooled) // consumers are done with a batch when ConsumeAsync completes: its buffer goes back then
                 {
+                    var batch = pooled.Message;
                     session = batch.SessionId;
                     if (batch.Entries.Count > 0)
                     {
@@ -33,7 +34,7 @@ public sealed class FlowReceiverService(IFlowBatchConsumer consumer) : FlowRecei
                     if (batch.PackedCount > 0)
                     {
                         received += batch.PackedCount;
-                        applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, batch.PackedBatch, context.CancellationToken).ConfigureAwait(false);
+                        applied += (ulong)await consumer.ConsumeAsync(batch.SessionId, FlowRecordBatch.FromPacked(pooled.Pooled, (int)batch.PackedCount), context.CancellationToken).ConfigureAwait(false);
                     }
 
                     if (batch.Completion is not null)

@@ -1,4 +1,4 @@
-using Google.Protobuf;
+using DashFlow.Server.Grpc;
 using Grpc.Core;
 using Proto = DashFlow.Protos;
 
@@ -6,20 +6,18 @@ namespace DashFlow.Server.Services;
 
 /// <summary>
 /// The FlowReceiver service's binding, in place of the generated base class: the same service, method and wire contract,
-/// but requests go through <see cref="FlowBatchMarshaller"/>, which reads packed records into a rented buffer instead of
-/// a new array per message.
+/// but a request's packed records arrive in a rented buffer (<see cref="PooledMessageMarshaller"/>) instead of a new
+/// array per message.
 /// </summary>
 [BindServiceMethod(typeof(FlowReceiverServiceBase), nameof(BindService))]
 public abstract class FlowReceiverServiceBase
 {
-    private static readonly Method<ReceivedFlowBatch, Proto.ReceiveSummary> ReceiveMethod = new(
+    private static readonly Method<PooledMessage<Proto.FlowBatch>, Proto.ReceiveSummary> ReceiveMethod = new(
         MethodType.ClientStreaming,
         Proto.FlowReceiver.Descriptor.FullName,
         nameof(Receive),
-        FlowBatchMarshaller.Instance,
-        Marshallers.Create<Proto.ReceiveSummary>(
-            static (summary, context) => context.Complete(summary.ToByteArray()),
-            static context => Proto.ReceiveSummary.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
+        PooledMessageMarshaller.Pooled<Proto.FlowBatch>(Proto.FlowBatch.PackedEntriesFieldNumber, static (m, bytes) => m.PackedEntries = bytes),
+        PooledMessageMarshaller.Standard<Proto.ReceiveSummary>());
 
     /// <summary>The service's descriptor (gRPC reflection finds it here).</summary>
     public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => Proto.FlowReceiver.Descriptor;
@@ -31,7 +29,7 @@ public abstract class FlowReceiverServiceBase
         binder.AddMethod(ReceiveMethod, service is null ? null! : service.Receive);
     }
 
-    /// <summary>Receive (client stream of FlowBatch → ReceiveSummary). A batch's packed records are valid until the
-    /// batch is disposed.</summary>
-    public abstract Task<Proto.ReceiveSummary> Receive(IAsyncStreamReader<ReceivedFlowBatch> requestStream, ServerCallContext context);
+    /// <summary>Receive (client stream of FlowBatch → ReceiveSummary). A batch's packed records
+    /// (<see cref="PooledMessage{T}.Pooled"/>) are valid until the batch is disposed.</summary>
+    public abstract Task<Proto.ReceiveSummary> Receive(IAsyncStreamReader<PooledMessage<Proto.FlowBatch>> requestStream, ServerCallContext context);
 }

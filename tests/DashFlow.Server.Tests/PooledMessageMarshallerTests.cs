@@ -1,14 +1,15 @@
 using System.Buffers;
-using DashFlow.Server.Services;
+using DashFlow.Server.Grpc;
 using Google.Protobuf;
 using Grpc.Core;
 using Proto = DashFlow.Protos;
 
 namespace DashFlow.Server.Tests;
 
-/// <summary>The receiver's FlowBatch parser against the generated protobuf parser, the oracle, on random messages split
-/// into random transport segments, concatenated messages (protobuf merge rules) and every truncation.</summary>
-public sealed class FlowBatchMarshallerTests
+/// <summary>The pooled-field parser (FlowBatch with packed_entries pooled, as the receiver reads it) against the generated
+/// protobuf parser, the oracle, on random messages split into random transport segments, concatenated messages (protobuf
+/// merge rules) and every truncation; and FlowSyncBatch, the inline stream's message, the same way.</summary>
+public sealed class PooledMessageMarshallerTests
 {
     [Theory]
     [InlineData(1)]
@@ -27,7 +28,7 @@ public sealed class FlowBatchMarshallerTests
             }
 
             var expected = Proto.FlowBatch.Parser.ParseFrom(wire);
-            using var parsed = FlowBatchMarshaller.Parse(Segmented(wire, random));
+            using var parsed = Parse(Segmented(wire, random));
             AssertSame(expected, parsed);
         }
     }
@@ -53,13 +54,13 @@ public sealed class FlowBatchMarshallerTests
 
                 if (expected is null)
                 {
-                    var e = Assert.Throws<RpcException>(() => FlowBatchMarshaller.Parse(Segmented(prefix, random)).Dispose());
+                    var e = Assert.Throws<RpcException>(() => Parse(Segmented(prefix, random)).Dispose());
                     Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-                    Assert.StartsWith("malformed FlowBatch: ", e.Status.Detail, StringComparison.Ordinal);
+                    Assert.StartsWith("malformed dash.flow.v1.FlowBatch: ", e.Status.Detail, StringComparison.Ordinal);
                 }
                 else
                 {
-                    using var parsed = FlowBatchMarshaller.Parse(Segmented(prefix, random));
+                    using var parsed = Parse(Segmented(prefix, random));
                     AssertSame(expected, parsed);
                 }
             }
@@ -67,7 +68,27 @@ public sealed class FlowBatchMarshallerTests
     }
 
     [Fact]
-    public void Parse_UnknownFieldsOfEveryWireType_AreSkipped()
+    public void Parse_SyncBatches_AgreeWithGeneratedParser()
+    {
+        var random = new Random(5);
+        for (int round = 0; round < 200; round++)
+        {
+            var message = new Proto.FlowSyncBatch { FirstSeq = (ulong)random.NextInt64(), PackedCount = (uint)random.Next(3000), FlowTableId = (ulong)random.Next() };
+            message.Ops = ByteString.CopyFrom(Bytes(random, random.Next(3000)));
+            message.PackedEntries = ByteString.CopyFrom(Bytes(random, random.Next(200_000)));
+            message.Table = random.Next(2) == 0 ? null : new Proto.HaTable { MaxFlowCount = (uint)random.Next(), TtlMs = (uint)random.Next() };
+            message.Requests.Add(new Proto.FlowSyncRequest { Seq = 7, Op = 3, Timed = true });
+            byte[] wire = message.ToByteArray();
+            using var parsed = PooledMessageMarshaller.Parse<Proto.FlowSyncBatch>(Segmented(wire, random), Proto.FlowSyncBatch.PackedEntriesFieldNumber);
+            Assert.Equal(message.PackedEntries.ToByteArray(), parsed.Pooled.ToArray());
+            var rest = message.Clone();
+            rest.PackedEntries = ByteString.Empty;
+            Assert.Equal(rest, parsed.Message);
+        }
+    }
+
+    [Fact]
+    public void Parse_UnknownFieldsOfEveryWireType_AreSkippedOver()
     {
         var message = new Proto.FlowBatch { SessionId = 9, PackedEntries = ByteString.CopyFrom(1, 2, 3), PackedCount = 1 };
         byte[] wire =
@@ -78,15 +99,16 @@ public sealed class FlowBatchMarshallerTests
             (12 << 3) | 5, 1, 2, 3, 4,             // field 12 fixed32
             .. message.ToByteArray(),
         ];
-        using var parsed = FlowBatchMarshaller.Parse(new ReadOnlySequence<byte>(wire));
-        AssertSame(message, parsed);
+        using var parsed = Parse(new ReadOnlySequence<byte>(wire));
+        AssertSame(Proto.FlowBatch.Parser.ParseFrom(wire), parsed); // kept as unknown fields, as the generated parser keeps them
+        Assert.Equal(message.SessionId, parsed.Message.SessionId);
     }
 
     [Fact]
     public void Parse_GroupWireType_IsRefusedWithItsField()
     {
         byte[] wire = [(7 << 3) | 3, (7 << 3) | 4];
-        var e = Assert.Throws<RpcException>(() => FlowBatchMarshaller.Parse(new ReadOnlySequence<byte>(wire)));
+        var e = Assert.Throws<RpcException>(() => Parse(new ReadOnlySequence<byte>(wire)));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("field 7 has wire type 3", e.Status.Detail, StringComparison.Ordinal);
     }
@@ -95,20 +117,30 @@ public sealed class FlowBatchMarshallerTests
     public void Dispose_ReturnsThePackedBuffer_SoTheBatchCanNoLongerBeRead()
     {
         var message = new Proto.FlowBatch { PackedEntries = ByteString.CopyFrom(new byte[300]), PackedCount = 2 };
-        var parsed = FlowBatchMarshaller.Parse(new ReadOnlySequence<byte>(message.ToByteArray()));
-        Assert.Equal(300, parsed.PackedEntries.Length);
+        var parsed = Parse(new ReadOnlySequence<byte>(message.ToByteArray()));
+        Assert.Equal(300, parsed.Pooled.Length);
         parsed.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => parsed.PackedEntries);
+        Assert.Throws<ObjectDisposedException>(() => parsed.Pooled);
         parsed.Dispose(); // twice is harmless
     }
 
-    private static void AssertSame(Proto.FlowBatch expected, ReceivedFlowBatch actual)
+    private static PooledMessage<Proto.FlowBatch> Parse(ReadOnlySequence<byte> payload) =>
+        PooledMessageMarshaller.Parse<Proto.FlowBatch>(payload, Proto.FlowBatch.PackedEntriesFieldNumber);
+
+    /// <summary>The pooled field holds the message's field; the message holds everything else, exactly.</summary>
+    private static void AssertSame(Proto.FlowBatch expected, PooledMessage<Proto.FlowBatch> actual)
     {
-        Assert.Equal(expected.SessionId, actual.SessionId);
-        Assert.Equal(expected.PackedCount, actual.PackedCount);
-        Assert.Equal(expected.PackedEntries.ToByteArray(), actual.PackedEntries.ToArray());
-        Assert.Equal(expected.Entries, actual.Entries);
-        Assert.Equal(expected.Completion, actual.Completion);
+        Assert.Equal(expected.PackedEntries.ToByteArray(), actual.Pooled.ToArray());
+        var rest = expected.Clone();
+        rest.PackedEntries = ByteString.Empty;
+        Assert.Equal(rest, actual.Message);
+    }
+
+    private static byte[] Bytes(Random random, int length)
+    {
+        var bytes = new byte[length];
+        random.NextBytes(bytes);
+        return bytes;
     }
 
     private static Proto.FlowBatch RandomMessage(Random random, int maxPacked = 70_000)
