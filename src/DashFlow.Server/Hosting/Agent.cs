@@ -2,6 +2,7 @@ using System.Net;
 using DashFlow.Api;
 using DashFlow.Server.Ha;
 using DashFlow.Server.Services;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -73,6 +74,7 @@ public sealed class Agent : IAsyncDisposable
                 kestrel.Listen(metricsEndpoint, listen => listen.Protocols = HttpProtocols.Http1);
             }
         });
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.Services.AddSingleton(api);
         builder.Services.AddSingleton(options.Limits);
         builder.Services.AddSingleton<AgentMetrics>();
