@@ -253,6 +253,36 @@ public sealed class HaStateMachineTests
     }
 
     [Fact]
+    public void BulkSyncFailed_StateChangeLost_JoiningStandbyRejoinsOnTheNextKeepalive()
+    {
+        // Arrange: a standalone decider pairs with a joiner; a keepalive answer from before the vote is still in flight
+        var a = Node("a");
+        var b = Node("b");
+        a.Start(0);
+        a.PeerHeard(0, HaState.Connected, 0);
+        a.OnVoteReply(0, HaVote.BecomeStandalone, 0);
+        Assert.Equal(HaState.Standalone, a.State);
+        (HaState state, ulong term) stale = (a.State, a.Term);
+        b.Start(0);
+        b.PeerHeard(0, a.State, a.Term);
+        var vote = a.OnVoteRequest(0, b.Term, b.Desired, b.NodeId, out _);
+        b.OnVoteReply(0, vote, a.Term);
+        Assert.Equal(HaState.InitializingToStandby, b.State);
+
+        // Act / Assert: the stale answer does not make the joiner start over
+        Assert.Equal(HaActions.None, b.PeerHeard(10, stale.state, stale.term));
+        Assert.Equal(HaState.InitializingToStandby, b.State);
+
+        // Act: the bulk sync fails and the HA_STATE_CHANGED that says so is lost; the next keepalive answer carries it
+        a.OnBulkSyncFinished(succeeded: false);
+        var actions = b.PeerHeard(200, a.State, a.Term);
+
+        // Assert: the joiner asks to rejoin instead of waiting in InitializingToStandby for a sync that never comes
+        Assert.Equal(HaActions.SendVote, actions);
+        Assert.Equal(HaState.Connected, b.State);
+    }
+
+    [Fact]
     public void FailedBulkSync_ActiveGoesStandalone()
     {
         var a = Node("a");

@@ -127,9 +127,12 @@ public sealed class HaStateMachine
             return HaActions.SendVote;
         }
 
-        if (State == HaState.Standby && peerState == HaState.Standalone)
+        // The active dropped this node (its HA_STATE_CHANGED may never have arrived): rejoin through a bulk sync. A joining
+        // node needs the higher term too, so a keepalive answered just before the vote that paired them is not taken as
+        // that drop.
+        if (peerState == HaState.Standalone && (State == HaState.Standby || (State == HaState.InitializingToStandby && peerTerm > Term)))
         {
-            MoveTo(HaState.Connected); // the active dropped this node: rejoin through a bulk sync
+            MoveTo(HaState.Connected);
             return HaActions.SendVote;
         }
 

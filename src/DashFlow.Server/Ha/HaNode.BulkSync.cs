@@ -116,8 +116,9 @@ public sealed partial class HaNode
             return; // removed meanwhile
         }
 
-        // The standby may still be clearing its tables or settling its vote: it answers OBJECT_IN_USE until ready.
-        var deadline = NowMs + 10_000;
+        // The standby may still be clearing or mapping its tables, or settling its vote: it answers OBJECT_IN_USE until
+        // ready, which for a 32M-flow table takes seconds; the bulk sync timeout bounds the wait.
+        var deadline = NowMs + _options.Timings.BulkSyncTimeoutMs;
         while (true)
         {
             var reply = await TryControlAsync(HaControlType.BulkSyncStart, 5_000, r =>

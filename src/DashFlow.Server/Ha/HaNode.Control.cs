@@ -228,7 +228,14 @@ public sealed partial class HaNode
 
     private Task SendStateChangedAsync() => TryControlAsync(HaControlType.HaStateChanged, 2_000);
 
-    /// <summary>The standby side of BULK_SYNC_START: mirror the table and route the next session's records into it.</summary>
+    private readonly Lock _prepareLock = new();
+    private (ulong Id, Task<bool> Created)? _preparing;
+
+    /// <summary>
+    /// The standby side of BULK_SYNC_START: mirror the table and route the next session's records into it. A table that
+    /// does not exist yet is created on a thread of its own (mapping a 32M-flow table takes seconds), and the answer is
+    /// OBJECT_IN_USE until it is ready, so the active retries instead of the control call blocking a pool thread.
+    /// </summary>
     private SaiStatus StartReceivingTable(Proto.HaControl request)
     {
         if (State != HaState.InitializingToStandby || !_acceptingSync)
@@ -236,13 +243,36 @@ public sealed partial class HaNode
             return SaiStatus.ObjectInUse; // not (yet) receiving: the active retries
         }
 
-        var spec = new HaTableSpec(request.Table?.MaxFlowCount ?? 0, (FlowEnabledKey)(request.Table?.EnabledKey ?? 0), request.Table?.TtlMs ?? 0);
-        if (!_applier.EnsureTable(request.FlowTableId, spec, out var table))
+        ulong id = request.FlowTableId;
+        lock (_prepareLock)
+        {
+            if (_preparing is { } preparing && preparing.Id == id)
+            {
+                if (!preparing.Created.IsCompleted)
+                {
+                    return SaiStatus.ObjectInUse;
+                }
+
+                _preparing = null;
+                if (!preparing.Created.Result)
+                {
+                    return SaiStatus.InsufficientResources;
+                }
+            }
+            else if (!_api.TryGetTable(new DashFlow.Api.FlowTableId(id), out _))
+            {
+                var spec = new HaTableSpec(request.Table?.MaxFlowCount ?? 0, (FlowEnabledKey)(request.Table?.EnabledKey ?? 0), request.Table?.TtlMs ?? 0);
+                _preparing = (id, Task.Factory.StartNew(() => _applier.EnsureTable(id, spec, out _), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+                return SaiStatus.ObjectInUse;
+            }
+        }
+
+        if (!_api.TryGetTable(new DashFlow.Api.FlowTableId(id), out var table))
         {
             return SaiStatus.InsufficientResources;
         }
 
-        _bulkTarget = (request.FlowTableId, table);
+        _bulkTarget = (id, table);
         return SaiStatus.Success;
     }
 
