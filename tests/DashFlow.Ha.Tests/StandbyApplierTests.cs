@@ -35,6 +35,58 @@ public sealed class StandbyApplierTests : IDisposable
         return state.Version;
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void ApplyInlineCreates_SameAsOneInlineCreateAfterAnother(int seed)
+    {
+        // Repeated keys with random versions (equal, older, newer), flows already held, a table that fills up, timed
+        // changes: the grouped apply against single ApplyInline calls on a twin, result by result and entry by entry.
+        var rng = new Random(seed);
+        using var twinApi = new FlowApi();
+        var twinCounters = new HaCounters();
+        var twin = new StandbyApplier(twinApi, twinCounters);
+        Assert.Equal(SaiStatus.Success, twinApi.CreateFlowTable(out var twinId, new HaTableSpec(1024, FlowEnabledKey.All, 0).ToAttributes()));
+        Assert.True(twinApi.TryGetTable(twinId, out var reference));
+        FlowKey KeyOf(int i) => new(Key.EniMac, 100, 6, Key.SrcIp, Key.DstIp, (ushort)i, 443);
+        for (int i = 0; i < 200; i++)
+        {
+            var held = State((uint)rng.Next(10));
+            Assert.Equal(SaiStatus.Success, _table.Create(KeyOf(i), in held));
+            Assert.Equal(SaiStatus.Success, reference.Create(KeyOf(i), in held));
+        }
+
+        int n = 1600 + rng.Next(300);
+        var keys = new FlowKey[n];
+        var states = new FlowState[n];
+        var timed = new bool[n];
+        var vendor = new byte[n][];
+        var expected = new byte[n];
+        for (int i = 0; i < n; i++)
+        {
+            keys[i] = KeyOf(rng.Next(2000));
+            states[i] = State((uint)rng.Next(10));
+            timed[i] = rng.Next(3) == 0;
+            vendor[i] = rng.Next(10) == 0 ? [(byte)i] : [];
+            expected[i] = (byte)twin.ApplyInline(reference, twinId.Value, SyncOp.Create, timed[i], in keys[i], in states[i], vendor[i]);
+        }
+
+        var results = new byte[n];
+        _applier.ApplyInlineCreates(_table, _tableId, keys, states, vendor, timed, results);
+
+        Assert.Equal(expected, results);
+        Assert.Contains((byte)SyncResult.Failed, results); // the table filled up
+        Assert.Contains((byte)SyncResult.IgnoredStaleVersion, results);
+        Assert.Equal(reference.Count, _table.Count);
+        for (int i = 0; i < 2000; i++)
+        {
+            Assert.Equal(reference.Get(KeyOf(i), out var want, out var wantVendor), _table.Get(KeyOf(i), out var got, out var gotVendor));
+            Assert.Equal(want, got);
+            Assert.Equal(wantVendor, gotVendor);
+        }
+    }
+
     [Fact]
     public void InlineThenOlderBulk_InlineVersionStays()
     {

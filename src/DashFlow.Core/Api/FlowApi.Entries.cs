@@ -159,7 +159,11 @@ public sealed partial class FlowApi
         return BulkExecution.Run(entries.Length, mode, statuses, ref step);
     }
 
-    /// <summary>The typed bulk create for slow-path applications (a connection's forward and reverse in one call).</summary>
+    /// <summary>
+    /// The typed bulk create for slow-path applications (a connection's forward and reverse in one call). Under
+    /// IGNORE_ERROR, runs of valid entries of one table go to the engine in groups (<see cref="FlowTable.CreateBatch"/>:
+    /// one lock per group, buckets prefetched), each with exactly the status a single create would give.
+    /// </summary>
     public SaiStatus CreateFlowEntries(ReadOnlySpan<FlowEntryAddress> entries, ReadOnlySpan<FlowState> states, BulkErrorMode mode, Span<SaiStatus> statuses)
     {
         if (states.Length != entries.Length)
@@ -167,8 +171,79 @@ public sealed partial class FlowApi
             return SaiStatus.InvalidParameter;
         }
 
-        var step = new CreateTypedEntryStep(this, entries, states); // spans, not copies: a connection's pair allocates nothing
-        return BulkExecution.Run(entries.Length, mode, statuses, ref step);
+        if (mode != BulkErrorMode.IgnoreError || statuses.Length < entries.Length)
+        {
+            var step = new CreateTypedEntryStep(this, entries, states); // spans, not copies: a connection's pair allocates nothing
+            return BulkExecution.Run(entries.Length, mode, statuses, ref step);
+        }
+
+        var keys = t_typedKeys ?? new FlowKey[TypedGroup];
+        t_typedKeys = null; // taken: a re-entrant call gets its own
+        try
+        {
+            bool failed = false;
+            FlowTable? groupTable = null;
+            int groupStart = 0, pending = 0;
+            for (int i = 0; i < entries.Length; i++)
+            {
+                FlowTable? table = null;
+                var status = !Capabilities.FlowCreate ? SaiStatus.NotSupported : ResolveEntry(in entries[i], out table);
+                if (status == SaiStatus.Success)
+                {
+                    status = FlowEntryDraft.ValidateState(in states[i], Capabilities);
+                }
+
+                if (status != SaiStatus.Success)
+                {
+                    failed |= CreateGroup(groupTable, keys, states, groupStart, ref pending, statuses);
+                    statuses[i] = status;
+                    failed = true;
+                    continue;
+                }
+
+                if (pending > 0 && (!ReferenceEquals(table, groupTable) || pending == TypedGroup))
+                {
+                    failed |= CreateGroup(groupTable, keys, states, groupStart, ref pending, statuses);
+                }
+
+                if (pending == 0)
+                {
+                    groupTable = table;
+                    groupStart = i;
+                }
+
+                keys[pending++] = entries[i].Key;
+            }
+
+            failed |= CreateGroup(groupTable, keys, states, groupStart, ref pending, statuses);
+            return failed ? SaiStatus.Failure : SaiStatus.Success;
+        }
+        finally
+        {
+            t_typedKeys = keys;
+        }
+    }
+
+    private const int TypedGroup = 64;
+
+    private static readonly byte[][] NoVendorMetadata = Enumerable.Repeat(Array.Empty<byte>(), TypedGroup).ToArray();
+
+    [ThreadStatic]
+    private static FlowKey[]? t_typedKeys;
+
+    /// <summary>Creates the pending group (entries groupStart.. of one table); true when any of them failed.</summary>
+    private static bool CreateGroup(FlowTable? table, FlowKey[] keys, ReadOnlySpan<FlowState> states, int groupStart, ref int pending, Span<SaiStatus> statuses)
+    {
+        if (pending == 0 || table is null)
+        {
+            return false;
+        }
+
+        int n = pending;
+        pending = 0;
+        var results = statuses.Slice(groupStart, n);
+        table.CreateBatch(keys.AsSpan(0, n), states.Slice(groupStart, n), NoVendorMetadata.AsSpan(0, n), stopOnError: false, results);
+        return results.ContainsAnyExcept(SaiStatus.Success);
     }
 
     /// <summary>remove_flow_entries.</summary>

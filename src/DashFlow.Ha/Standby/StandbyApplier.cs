@@ -86,20 +86,60 @@ public sealed class StandbyApplier
             _tombstones.TryRemove((tableId, table.MaskKey(in key)), out _);
         }
 
-        if (op == SyncOp.Create || _bulkSyncing)
+        return op == SyncOp.Create || _bulkSyncing
+            ? AfterInlineCreate(table, in key, in synced, vendorMetadata, table.Create(in key, in synced, vendorMetadata))
+            : ReplaceInline(table, in key, in synced, vendorMetadata);
+    }
+
+    /// <summary>
+    /// Applies a run of inline CREATE changes in order, each as <see cref="ApplyInline"/> would: the creates go to the
+    /// engine in groups (<see cref="FlowTable.CreateBatch"/>), and a change whose flow is already held then replaces it
+    /// unless the held version is newer. <paramref name="states"/> are marked SYNCED in place; <paramref name="results"/>
+    /// gets one <see cref="SyncResult"/> per change.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ApplyInlineCreates(FlowTable table, ulong tableId, ReadOnlySpan<FlowKey> keys, Span<FlowState> states, ReadOnlySpan<byte[]> vendorMetadata, ReadOnlySpan<bool> timed, Span<byte> results)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (_bulkSyncing)
         {
-            var created = table.Create(in key, in synced, vendorMetadata);
-            if (created == SaiStatus.Success)
+            for (int i = 0; i < keys.Length; i++)
             {
-                return SyncResult.Applied;
+                results[i] = (byte)ApplyInline(table, tableId, SyncOp.Create, timed[i], in keys[i], in states[i], vendorMetadata[i]); // tombstones
             }
 
-            if (created != SaiStatus.ItemAlreadyExists)
-            {
-                return SyncResult.Failed;
-            }
+            return;
         }
 
+        const int Group = 32;
+        Span<SaiStatus> statuses = stackalloc SaiStatus[Group];
+        for (int start = 0; start < keys.Length; start += Group)
+        {
+            int n = Math.Min(Group, keys.Length - start);
+            var groupStates = states.Slice(start, n);
+            for (int i = 0; i < n; i++)
+            {
+                _counters.Received(timed[start + i]);
+                groupStates[i].SyncState = FlowSyncState.FlowSynced;
+            }
+
+            table.CreateBatch(keys.Slice(start, n), groupStates, vendorMetadata.Slice(start, n), stopOnError: false, statuses);
+            for (int i = 0; i < n; i++)
+            {
+                results[start + i] = (byte)AfterInlineCreate(table, in keys[start + i], in groupStates[i], vendorMetadata[start + i], statuses[i]);
+            }
+        }
+    }
+
+    /// <summary>Settles an inline create: a flow already held is replaced unless the held version is newer.</summary>
+    private static SyncResult AfterInlineCreate(FlowTable table, in FlowKey key, in FlowState synced, byte[] vendorMetadata, SaiStatus created) =>
+        created == SaiStatus.Success ? SyncResult.Applied
+        : created != SaiStatus.ItemAlreadyExists ? SyncResult.Failed
+        : ReplaceInline(table, in key, in synced, vendorMetadata);
+
+    /// <summary>An inline change to a held flow: replaced unless the held version is newer.</summary>
+    private static SyncResult ReplaceInline(FlowTable table, in FlowKey key, in FlowState synced, byte[] vendorMetadata)
+    {
         var replace = new ReplaceIfNewer(synced, vendorMetadata, strictlyNewer: false);
         var status = table.Update(in key, ref replace);
         if (status == SaiStatus.Success)

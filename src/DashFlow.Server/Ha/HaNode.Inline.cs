@@ -48,6 +48,7 @@ public sealed partial class HaNode
             {
                 var visitor = new InlineApplier(this, table, batch.FlowTableId, batch.Ops.Memory, results);
                 FlowRecordBatch.FromPacked(packedEntries, (int)batch.PackedCount).ForEach(ref visitor);
+                visitor.Flush();
             }
             else
             {
@@ -164,9 +165,13 @@ public sealed partial class HaNode
     }
 
     /// <summary>Applies the records of one packed batch with their ops, in order.</summary>
+    /// <summary>Applies an inline batch's changes in order; runs of CREATEs are handed to the applier in groups.</summary>
     private struct InlineApplier(HaNode node, FlowTable table, ulong tableId, ReadOnlyMemory<byte> ops, byte[] results) : IFlowRecordVisitor
     {
         private int _position;
+        private int _pending;      // creates buffered in the scratch, not applied yet
+        private int _pendingStart; // the position of the first of them
+        private InlineScratch? _scratch;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
         public void Visit(in FlowKey key, in FlowState state, byte[] vendorMetadata)
@@ -177,15 +182,73 @@ public sealed partial class HaNode
             }
 
             byte op = _position < ops.Length ? ops.Span[_position] : (byte)0;
-            results[_position++] = (byte)node._applier.ApplyInline(table, tableId, (SyncOp)(op & 0x7F), (op & 0x80) != 0, in key, in state, vendorMetadata);
+            bool timed = (op & 0x80) != 0;
+            if ((SyncOp)(op & 0x7F) != SyncOp.Create)
+            {
+                Flush();
+                results[_position++] = (byte)node._applier.ApplyInline(table, tableId, (SyncOp)(op & 0x7F), timed, in key, in state, vendorMetadata);
+                return;
+            }
+
+            var scratch = _scratch ??= t_inlineScratch ?? new InlineScratch();
+            t_inlineScratch = null; // taken until Flush gives it back
+            if (_pending == 0)
+            {
+                _pendingStart = _position;
+            }
+
+            scratch.Keys[_pending] = key;
+            scratch.States[_pending] = state;
+            scratch.VendorMetadata[_pending] = vendorMetadata;
+            scratch.Timed[_pending] = timed;
+            _pending++;
+            _position++;
+            if (_pending == InlineScratch.Size)
+            {
+                Flush();
+            }
         }
 
         public void Refused(SaiStatus status)
         {
+            Flush();
             if (_position < results.Length)
             {
                 results[_position++] = (byte)SyncResult.Failed;
             }
         }
+
+        /// <summary>Applies the buffered creates (call once the batch is walked).</summary>
+        public void Flush()
+        {
+            if (_scratch is not { } scratch)
+            {
+                return;
+            }
+
+            if (_pending > 0)
+            {
+                int n = _pending;
+                _pending = 0;
+                node._applier.ApplyInlineCreates(table, tableId, scratch.Keys.AsSpan(0, n), scratch.States.AsSpan(0, n), scratch.VendorMetadata.AsSpan(0, n), scratch.Timed.AsSpan(0, n), results.AsSpan(_pendingStart, n));
+                scratch.VendorMetadata.AsSpan(0, n).Clear(); // no reference kept past the batch
+            }
+
+            _scratch = null;
+            t_inlineScratch = scratch;
+        }
+    }
+
+    [ThreadStatic]
+    private static InlineScratch? t_inlineScratch;
+
+    /// <summary>Decoded inline creates waiting for one grouped apply; reused per thread.</summary>
+    private sealed class InlineScratch
+    {
+        public const int Size = 128; // small enough to stay out of the large object heap
+        public readonly FlowKey[] Keys = new FlowKey[Size];
+        public readonly FlowState[] States = new FlowState[Size];
+        public readonly byte[][] VendorMetadata = new byte[Size][];
+        public readonly bool[] Timed = new bool[Size];
     }
 }

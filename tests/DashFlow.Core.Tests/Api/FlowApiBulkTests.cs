@@ -129,4 +129,64 @@ public sealed class FlowApiBulkTests
         Assert.Equal(SaiStatus.ItemNotFound, statuses[1]);
         Assert.Empty(api.FlowTableIds);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void CreateFlowEntries_TypedIgnoreError_SameAsOneCreateAfterAnother(int seed)
+    {
+        // Hundreds of entries over two tables (several engine groups each), duplicates, invalid states, an unknown
+        // table, keys of mixed families and a table that fills up: the grouped create against single creates on a twin.
+        var rng = new Random(seed);
+        using var api = new FlowApi();
+        using var twin = new FlowApi();
+        FlowTableId[] tables = [DashFlowTestEntry.CreateTable(api, 250), DashFlowTestEntry.CreateTable(api, 1000)];
+        FlowTableId[] twinTables = [DashFlowTestEntry.CreateTable(twin, 250), DashFlowTestEntry.CreateTable(twin, 1000)];
+        Assert.Equal(tables, twinTables); // both APIs number their tables alike
+        int n = 600 + rng.Next(200);
+        var entries = new FlowEntryAddress[n];
+        var states = new FlowState[n];
+        for (int i = 0; i < n; i++)
+        {
+            var key = DashFlowTestEntry.Key;
+            key.SrcPort = (ushort)rng.Next(600);
+            if (rng.Next(50) == 0)
+            {
+                key = new FlowKey(DashFlowTestEntry.EniMac, 100, 17, IpAddress.Parse("10.1.2.51"), IpAddress.Parse("2001:db8::1"), key.SrcPort, 90); // mixed families
+            }
+
+            var table = rng.Next(60) == 0 ? new FlowTableId(0xDEAD) : tables[rng.Next(5) == 0 ? 1 : 0];
+            entries[i] = new FlowEntryAddress(table, key);
+            states[i] = new FlowState { IsUnidirectional = true, Version = (uint)i, Direction = rng.Next(40) == 0 ? (FlowDirection)7 : FlowDirection.Outbound };
+        }
+
+        var expected = new SaiStatus[n];
+        for (int i = 0; i < n; i++)
+        {
+            expected[i] = twin.CreateFlowEntry(in entries[i], in states[i]);
+        }
+
+        var statuses = new SaiStatus[n];
+        var result = api.CreateFlowEntries(entries, states, BulkErrorMode.IgnoreError, statuses);
+
+        Assert.Equal(expected, statuses);
+        Assert.Equal(expected.All(s => s == SaiStatus.Success) ? SaiStatus.Success : SaiStatus.Failure, result);
+        Assert.Contains(SaiStatus.TableFull, statuses); // the small table filled up
+        foreach (var id in tables)
+        {
+            Assert.True(api.TryGetTable(id, out var engine));
+            Assert.True(twin.TryGetTable(id, out var reference));
+            Assert.Equal(reference.Count, engine.Count);
+            Assert.Equal(reference.Counters, engine.Counters);
+            for (ushort port = 0; port < 600; port++)
+            {
+                var key = DashFlowTestEntry.Key;
+                key.SrcPort = port;
+                Assert.Equal(reference.Get(in key, out var want, out _), engine.Get(in key, out var got, out _));
+                Assert.Equal(want, got);
+            }
+        }
+    }
 }
