@@ -28,7 +28,7 @@ public sealed partial class FlowApi
             return count == 0 ? SaiStatus.Success : SaiStatus.Failure;
         }
 
-        var scratch = t_packedScratch ?? new PackedScratch();
+        var scratch = t_packedScratch ?? new DecodedRecordBuffer();
         t_packedScratch = null; // taken: a re-entrant call gets its own
         try
         {
@@ -50,19 +50,10 @@ public sealed partial class FlowApi
     }
 
     [ThreadStatic]
-    private static PackedScratch? t_packedScratch;
-
-    /// <summary>Decoded records waiting for one batched create; reused per thread, so a call allocates nothing per record.</summary>
-    private sealed class PackedScratch
-    {
-        public const int Size = 128; // small enough to stay out of the large object heap
-        public readonly FlowKey[] Keys = new FlowKey[Size];
-        public readonly FlowState[] States = new FlowState[Size];
-        public readonly byte[][] VendorMetadata = new byte[Size][];
-    }
+    private static DecodedRecordBuffer? t_packedScratch;
 
     /// <summary>Creates decoded records in order under the error mode, handing them to the engine in groups.</summary>
-    private struct PackedCreator(FlowTable table, bool unidirectionalSupported, BulkErrorMode mode, SaiStatus[] statuses, PackedScratch scratch) : IFlowRecordVisitor
+    private struct PackedCreator(FlowTable table, bool unidirectionalSupported, BulkErrorMode mode, SaiStatus[] statuses, DecodedRecordBuffer scratch) : IFlowRecordVisitor
     {
         private int _pending;      // records buffered in the scratch, not created yet
         private int _pendingStart; // the position of the first of them
@@ -103,7 +94,7 @@ public sealed partial class FlowApi
             scratch.VendorMetadata[_pending] = vendorMetadata;
             _pending++;
             Position++;
-            if (_pending == PackedScratch.Size)
+            if (_pending == DecodedRecordBuffer.Size)
             {
                 Flush();
             }

@@ -203,7 +203,7 @@ public sealed partial class HaNode
             scratch.Timed[_pending] = timed;
             _pending++;
             _position++;
-            if (_pending == InlineScratch.Size)
+            if (_pending == DecodedRecordBuffer.Size)
             {
                 Flush();
             }
@@ -242,13 +242,9 @@ public sealed partial class HaNode
     [ThreadStatic]
     private static InlineScratch? t_inlineScratch;
 
-    /// <summary>Decoded inline creates waiting for one grouped apply; reused per thread.</summary>
-    private sealed class InlineScratch
+    /// <summary>Decoded inline creates waiting for one grouped apply, with whether each is timed; reused per thread.</summary>
+    private sealed class InlineScratch : DecodedRecordBuffer
     {
-        public const int Size = 128; // small enough to stay out of the large object heap
-        public readonly FlowKey[] Keys = new FlowKey[Size];
-        public readonly FlowState[] States = new FlowState[Size];
-        public readonly byte[][] VendorMetadata = new byte[Size][];
-        public readonly bool[] Timed = new bool[Size];
+        public bool[] Timed { get; } = new bool[Size];
     }
 }
