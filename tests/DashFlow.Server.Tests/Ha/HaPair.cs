@@ -232,11 +232,26 @@ public sealed class HaPair : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A free port below Linux's ephemeral range (32768 and up): a node restarted on its old port must find it still free,
+    /// and an ephemeral port can meanwhile go to any outgoing connection or to another test's listener on port 0.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            int port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: draw again
+            }
+        }
     }
 
     private struct Collector : IFlowScanVisitor
