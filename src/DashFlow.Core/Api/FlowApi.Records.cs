@@ -45,6 +45,7 @@ public sealed partial class FlowApi
         }
         finally
         {
+            scratch.Clear(); // a call that threw must not leave records for the next one
             t_packedScratch = scratch;
         }
     }
@@ -55,8 +56,7 @@ public sealed partial class FlowApi
     /// <summary>Creates decoded records in order under the error mode, handing them to the engine in groups.</summary>
     private struct PackedCreator(FlowTable table, bool unidirectionalSupported, BulkErrorMode mode, SaiStatus[] statuses, DecodedRecordBuffer scratch) : IFlowRecordVisitor
     {
-        private int _pending;      // records buffered in the scratch, not created yet
-        private int _pendingStart; // the position of the first of them
+        private int _pendingStart; // the position of the first record buffered in the scratch
 
         public readonly SaiStatus[] Statuses => statuses;
 
@@ -84,17 +84,14 @@ public sealed partial class FlowApi
                 return;
             }
 
-            if (_pending == 0)
+            if (scratch.Count == 0)
             {
                 _pendingStart = Position;
             }
 
-            scratch.Keys[_pending] = key;
-            scratch.States[_pending] = state;
-            scratch.VendorMetadata[_pending] = vendorMetadata;
-            _pending++;
+            scratch.Add(in key, in state, vendorMetadata);
             Position++;
-            if (_pending == DecodedRecordBuffer.Size)
+            if (scratch.IsFull)
             {
                 Flush();
             }
@@ -109,13 +106,12 @@ public sealed partial class FlowApi
         /// <summary>Creates the buffered records; with STOP_ON_ERROR the ones after a failure are NOT_EXECUTED.</summary>
         public void Flush()
         {
-            if (_pending == 0)
+            int n = scratch.Count;
+            if (n == 0)
             {
                 return;
             }
 
-            int n = _pending;
-            _pending = 0;
             var results = statuses.AsSpan(_pendingStart, n);
             int attempted = table.CreateBatch(scratch.Keys.AsSpan(0, n), scratch.States.AsSpan(0, n), scratch.VendorMetadata.AsSpan(0, n), mode == BulkErrorMode.StopOnError, results);
             for (int i = 0; i < attempted; i++)
@@ -124,7 +120,7 @@ public sealed partial class FlowApi
             }
 
             results[attempted..].Fill(SaiStatus.NotExecuted);
-            scratch.VendorMetadata.AsSpan(0, n).Clear(); // no reference kept past the call
+            scratch.Clear();
         }
 
         public void Add(SaiStatus status)

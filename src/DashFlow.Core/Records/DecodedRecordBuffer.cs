@@ -15,6 +15,28 @@ public class DecodedRecordBuffer
     /// <summary>The records' states.</summary>
     public FlowState[] States { get; } = new FlowState[Size];
 
-    /// <summary>The records' vendor metadata (cleared after use, so no reference outlives the batch).</summary>
+    /// <summary>The records' vendor metadata.</summary>
     public byte[][] VendorMetadata { get; } = new byte[Size][];
+
+    /// <summary>Records added since the last <see cref="Clear"/>.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>True when no more records fit.</summary>
+    public bool IsFull => Count == Size;
+
+    /// <summary>Appends one record (the caller checks <see cref="IsFull"/> first).</summary>
+    public void Add(in FlowKey key, in FlowState state, byte[] vendorMetadata)
+    {
+        Keys[Count] = key;
+        States[Count] = state;
+        VendorMetadata[Count] = vendorMetadata;
+        Count++;
+    }
+
+    /// <summary>Empties the buffer, dropping its vendor metadata references so none outlives the batch.</summary>
+    public void Clear()
+    {
+        VendorMetadata.AsSpan(0, Count).Clear();
+        Count = 0;
+    }
 }

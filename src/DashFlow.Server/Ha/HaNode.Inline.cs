@@ -164,13 +164,11 @@ public sealed partial class HaNode
         }
     }
 
-    /// <summary>Applies the records of one packed batch with their ops, in order.</summary>
     /// <summary>Applies an inline batch's changes in order; runs of CREATEs are handed to the applier in groups.</summary>
     private struct InlineApplier(HaNode node, FlowTable table, ulong tableId, ReadOnlyMemory<byte> ops, byte[] results) : IFlowRecordVisitor
     {
         private int _position;
-        private int _pending;      // creates buffered in the scratch, not applied yet
-        private int _pendingStart; // the position of the first of them
+        private int _pendingStart; // the position of the first create buffered in the scratch
         private InlineScratch? _scratch;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
@@ -192,18 +190,15 @@ public sealed partial class HaNode
 
             var scratch = _scratch ??= t_inlineScratch ?? new InlineScratch();
             t_inlineScratch = null; // taken until Flush gives it back
-            if (_pending == 0)
+            if (scratch.Count == 0)
             {
                 _pendingStart = _position;
             }
 
-            scratch.Keys[_pending] = key;
-            scratch.States[_pending] = state;
-            scratch.VendorMetadata[_pending] = vendorMetadata;
-            scratch.Timed[_pending] = timed;
-            _pending++;
+            scratch.Timed[scratch.Count] = timed;
+            scratch.Add(in key, in state, vendorMetadata);
             _position++;
-            if (_pending == DecodedRecordBuffer.Size)
+            if (scratch.IsFull)
             {
                 Flush();
             }
@@ -226,12 +221,11 @@ public sealed partial class HaNode
                 return;
             }
 
-            if (_pending > 0)
+            int n = scratch.Count;
+            if (n > 0)
             {
-                int n = _pending;
-                _pending = 0;
                 node._applier.ApplyInlineCreates(table, tableId, scratch.Keys.AsSpan(0, n), scratch.States.AsSpan(0, n), scratch.VendorMetadata.AsSpan(0, n), scratch.Timed.AsSpan(0, n), results.AsSpan(_pendingStart, n));
-                scratch.VendorMetadata.AsSpan(0, n).Clear(); // no reference kept past the batch
+                scratch.Clear();
             }
 
             _scratch = null;
