@@ -5,7 +5,6 @@ using DashFlow.Ha.Standby;
 using DashFlow.Model;
 using DashFlow.Records;
 using DashFlow.Sessions;
-using Proto = DashFlow.Protos;
 
 namespace DashFlow.Server.Ha;
 
@@ -124,7 +123,7 @@ public sealed partial class HaNode
             var reply = await TryControlAsync(HaControlType.BulkSyncStart, 5_000, r =>
             {
                 r.FlowTableId = id.Value;
-                r.Table = new Proto.HaTable { MaxFlowCount = spec.MaxFlowCount, EnabledKey = (uint)spec.EnabledKey, TtlMs = spec.TtlMs };
+                r.Table = spec.ToMessage();
             }).ConfigureAwait(false);
             if (reply is { Status: (int)SaiStatus.Success })
             {

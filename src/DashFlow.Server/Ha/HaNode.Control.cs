@@ -1,5 +1,4 @@
 using DashFlow.Ha.Roles;
-using DashFlow.Ha.Standby;
 using DashFlow.Model;
 using Grpc.Core;
 using Proto = DashFlow.Protos;
@@ -229,7 +228,7 @@ public sealed partial class HaNode
     private Task SendStateChangedAsync() => TryControlAsync(HaControlType.HaStateChanged, 2_000);
 
     private readonly Lock _prepareLock = new();
-    private (ulong Id, Task<bool> Created)? _preparing;
+    private (ulong Id, Task Creating)? _preparing;
 
     /// <summary>
     /// The standby side of BULK_SYNC_START: mirror the table and route the next session's records into it. A table that
@@ -246,34 +245,28 @@ public sealed partial class HaNode
         ulong id = request.FlowTableId;
         lock (_prepareLock)
         {
+            if (_api.TryGetTable(new DashFlow.Api.FlowTableId(id), out var table))
+            {
+                _preparing = _preparing?.Id == id ? null : _preparing;
+                _bulkTarget = (id, table);
+                return SaiStatus.Success;
+            }
+
             if (_preparing is { } preparing && preparing.Id == id)
             {
-                if (!preparing.Created.IsCompleted)
+                if (!preparing.Creating.IsCompleted)
                 {
                     return SaiStatus.ObjectInUse;
                 }
 
                 _preparing = null;
-                if (!preparing.Created.Result)
-                {
-                    return SaiStatus.InsufficientResources;
-                }
+                return SaiStatus.InsufficientResources; // finished, yet there is no table: it could not be created
             }
-            else if (!_api.TryGetTable(new DashFlow.Api.FlowTableId(id), out _))
-            {
-                var spec = new HaTableSpec(request.Table?.MaxFlowCount ?? 0, (FlowEnabledKey)(request.Table?.EnabledKey ?? 0), request.Table?.TtlMs ?? 0);
-                _preparing = (id, Task.Factory.StartNew(() => _applier.EnsureTable(id, spec, out _), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
-                return SaiStatus.ObjectInUse;
-            }
-        }
 
-        if (!_api.TryGetTable(new DashFlow.Api.FlowTableId(id), out var table))
-        {
-            return SaiStatus.InsufficientResources;
+            var spec = request.Table.ToSpec();
+            _preparing = (id, Task.Factory.StartNew(() => _applier.EnsureTable(id, spec, out _), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+            return SaiStatus.ObjectInUse;
         }
-
-        _bulkTarget = (id, table);
-        return SaiStatus.Success;
     }
 
     /// <summary>Sends one control message with this node's state; null when the peer did not answer in time.</summary>

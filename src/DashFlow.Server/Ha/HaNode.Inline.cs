@@ -43,7 +43,7 @@ public sealed partial class HaNode
         if (batch.PackedCount > 0)
         {
             var results = new byte[batch.PackedCount];
-            var spec = new HaTableSpec(batch.Table?.MaxFlowCount ?? 0, (FlowEnabledKey)(batch.Table?.EnabledKey ?? 0), batch.Table?.TtlMs ?? 0);
+            var spec = batch.Table.ToSpec();
             if (_applier.EnsureTable(batch.FlowTableId, spec, out var table))
             {
                 var visitor = new InlineApplier(this, table, batch.FlowTableId, batch.Ops.Memory, results);
@@ -117,7 +117,7 @@ public sealed partial class HaNode
                         Ops = UnsafeByteOperations.UnsafeWrap(ops.AsMemory(0, taken)),
                         PackedEntries = UnsafeByteOperations.UnsafeWrap(records.Packed),
                         FlowTableId = tableId,
-                        Table = new Proto.HaTable { MaxFlowCount = spec.MaxFlowCount, EnabledKey = (uint)spec.EnabledKey, TtlMs = spec.TtlMs },
+                        Table = spec.ToMessage(),
                     }, streamStop.Token).ConfigureAwait(false);
                 }
 

@@ -45,7 +45,7 @@ public sealed partial class HaNode
         }
 
         var results = new byte[batch.PackedCount];
-        var spec = new HaTableSpec(batch.Table?.MaxFlowCount ?? 0, (FlowEnabledKey)(batch.Table?.EnabledKey ?? 0), batch.Table?.TtlMs ?? 0);
+        var spec = batch.Table.ToSpec();
         if (_applier.EnsureTable(batch.FlowTableId, spec, out var table))
         {
             var visitor = new RangeApplier(_applier, table, batch.FlowTableId, batch.Ops.Memory, results);
@@ -249,7 +249,7 @@ public sealed partial class HaNode
             Ops = ByteString.CopyFrom(ops, 0, count),
             PackedEntries = ByteString.CopyFrom(records.Packed.Span),
             FlowTableId = tableId,
-            Table = new Proto.HaTable { MaxFlowCount = spec.MaxFlowCount, EnabledKey = (uint)spec.EnabledKey, TtlMs = spec.TtlMs },
+            Table = spec.ToMessage(),
         };
 
         // The returning node may still be settling its side of the vote: it answers FAILED_PRECONDITION until it receives.
