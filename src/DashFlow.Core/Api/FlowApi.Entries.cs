@@ -53,19 +53,27 @@ public sealed partial class FlowApi
     /// <summary>The typed form of create_flow_entry for slow-path applications: the same checks on a state value.</summary>
     public SaiStatus CreateFlowEntry(in FlowEntryAddress entry, in FlowState state, ReadOnlySpan<byte> vendorMetadata = default)
     {
+        var status = CheckCreate(in entry, in state, out var table);
+        return status != SaiStatus.Success ? status : table!.Create(entry.Key, in state, vendorMetadata);
+    }
+
+    /// <summary>Everything a typed create checks before the engine: the capability, the table, the key, the state.</summary>
+    private SaiStatus CheckCreate(in FlowEntryAddress entry, in FlowState state, out FlowTable? table)
+    {
+        table = null;
         if (!Capabilities.FlowCreate)
         {
             return SaiStatus.NotSupported;
         }
 
-        var status = ResolveEntry(in entry, out var table);
+        var status = ResolveEntry(in entry, out var resolved);
         if (status != SaiStatus.Success)
         {
             return status;
         }
 
-        status = FlowEntryDraft.ValidateState(in state, Capabilities);
-        return status != SaiStatus.Success ? status : table.Create(entry.Key, in state, vendorMetadata);
+        table = resolved;
+        return FlowEntryDraft.ValidateState(in state, Capabilities);
     }
 
     /// <summary>remove_flow_entry: a linked pair goes together (D5).</summary>
@@ -186,16 +194,10 @@ public sealed partial class FlowApi
             int groupStart = 0, pending = 0;
             for (int i = 0; i < entries.Length; i++)
             {
-                FlowTable? table = null;
-                var status = !Capabilities.FlowCreate ? SaiStatus.NotSupported : ResolveEntry(in entries[i], out table);
-                if (status == SaiStatus.Success)
-                {
-                    status = FlowEntryDraft.ValidateState(in states[i], Capabilities);
-                }
-
+                var status = CheckCreate(in entries[i], in states[i], out var table);
                 if (status != SaiStatus.Success)
                 {
-                    failed |= CreateGroup(groupTable, keys, states, groupStart, ref pending, statuses);
+                    CreateGroup(groupTable, keys, states, groupStart, ref pending, statuses); // a group spans consecutive entries only
                     statuses[i] = status;
                     failed = true;
                     continue;
