@@ -7,7 +7,7 @@ namespace DashFlow.Server.Grpc;
 /// <summary>
 /// Marshallers for hand-bound gRPC methods: <see cref="Pooled{T}"/> copies one <c>bytes</c> field once from the transport
 /// into a rented buffer and gives every other field to the generated parser, so the message means exactly what protobuf
-/// says (the last scalar wins, messages merge, unknown fields are skipped); <see cref="Standard{T}"/> is the generated
+/// says (the last scalar wins, messages merge, unknown fields are kept); <see cref="Standard{T}"/> is the generated
 /// marshaller's equivalent for the methods that do not need it.
 /// </summary>
 public static class PooledMessageMarshaller
