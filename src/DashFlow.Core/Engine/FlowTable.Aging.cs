@@ -22,7 +22,7 @@ public sealed unsafe partial class FlowTable
             return 0;
         }
 
-        lock (_writeLock)
+        using (_writeLock.Enter())
         {
             ThrowIfDisposed();
             int limit = _highWater;

@@ -41,7 +41,7 @@ public sealed unsafe partial class FlowTable
                 hashes[i] = FlowKeyHash.Hash(in masked[i]);
             }
 
-            lock (_writeLock)
+            using (_writeLock.Enter())
             {
                 ThrowIfDisposed();
                 for (int i = 0; i < n; i++)

@@ -11,7 +11,7 @@ public sealed unsafe partial class FlowTable
     /// <summary>Sets (or clears, with null) the observer told of every entry change, with the table id it reports.</summary>
     public void ObserveChanges(IFlowChangeObserver? observer, ulong tableId)
     {
-        lock (_writeLock)
+        using (_writeLock.Enter())
         {
             _observer = observer;
             _observedId = tableId;
@@ -27,7 +27,7 @@ public sealed unsafe partial class FlowTable
     public int SetSyncState(ReadOnlySpan<FlowKey> keys, ReadOnlySpan<uint> versions, FlowSyncState syncState)
     {
         int changed = 0;
-        lock (_writeLock)
+        using (_writeLock.Enter())
         {
             ThrowIfDisposed();
             for (int i = 0; i < keys.Length; i++)

@@ -113,7 +113,7 @@ public sealed unsafe partial class FlowTable
     }
 
     /// <summary>Finds the index slot of a (masked) key, or null; writers only.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong* FindSlotLocked(in FlowKey key, ulong hash)
     {
         ulong tag = Tag(hash);

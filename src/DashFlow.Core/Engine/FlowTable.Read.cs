@@ -22,6 +22,13 @@ public sealed unsafe partial class FlowTable
             return TryLookupMasked(in key, FlowKeyHash.Hash(in key), unchecked((uint)Clock.NowMs), out hit);
         }
 
+        return TryLookupPartialKey(in key, out hit);
+    }
+
+    // Out of line, so the masked copy's stack slot is not zeroed on every lookup of a table that matches all keys.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryLookupPartialKey(in FlowKey key, out FlowHit hit)
+    {
         FlowKey masked = _mask.Apply(in key);
         return TryLookupMasked(in masked, FlowKeyHash.Hash(in masked), unchecked((uint)Clock.NowMs), out hit);
     }
@@ -123,7 +130,7 @@ public sealed unsafe partial class FlowTable
     public SaiStatus Get(in FlowKey key, out FlowState state, out byte[] vendorMetadata)
     {
         FlowKey masked = _mask.Apply(in key);
-        lock (_writeLock)
+        using (_writeLock.Enter())
         {
             ThrowIfDisposed();
             int record = FindLocked(in masked, FlowKeyHash.Hash(in masked));
@@ -147,7 +154,7 @@ public sealed unsafe partial class FlowTable
     public bool IsMarkedAged(in FlowKey key)
     {
         FlowKey masked = _mask.Apply(in key);
-        lock (_writeLock)
+        using (_writeLock.Enter())
         {
             int record = FindLocked(in masked, FlowKeyHash.Hash(in masked));
             return record >= 0 && (Record(record).Flags & FlowRecordFlags.Aged) != 0;

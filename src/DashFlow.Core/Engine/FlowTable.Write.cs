@@ -23,7 +23,7 @@ public sealed unsafe partial class FlowTable
         FlowKey masked = _mask.Apply(in key);
         FlowKey reverse = _mask.Apply(in state.ReverseKey);
         ulong hash = FlowKeyHash.Hash(in masked); // outside the lock: nothing to do with the table's state
-        lock (_writeLock)
+        using (_writeLock.Enter())
         {
             ThrowIfDisposed();
             return CreateLocked(in masked, hash, in state, in reverse, vendorMetadata);
@@ -32,13 +32,15 @@ public sealed unsafe partial class FlowTable
 
     /// <summary>Removes an entry and, when it is one of a linked pair (D5), its partner.</summary>
     /// <returns>SUCCESS or ITEM_NOT_FOUND.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // the masked key is written before it is read
     public SaiStatus Remove(in FlowKey key)
     {
         FlowKey masked = _mask.Apply(in key);
-        lock (_writeLock)
+        ulong hash = FlowKeyHash.Hash(in masked); // outside the lock: nothing to do with the table's state
+        using (_writeLock.Enter())
         {
             ThrowIfDisposed();
-            ulong hash = FlowKeyHash.Hash(in masked);
             ulong* slot = FindSlotLocked(in masked, hash);
             if (slot == null)
             {
@@ -56,7 +58,7 @@ public sealed unsafe partial class FlowTable
         where TMutator : struct, IFlowEntryMutator
     {
         FlowKey masked = _mask.Apply(in key);
-        lock (_writeLock)
+        using (_writeLock.Enter())
         {
             ThrowIfDisposed();
             int record = FindLocked(in masked, FlowKeyHash.Hash(in masked));
@@ -260,24 +262,30 @@ public sealed unsafe partial class FlowTable
 
     private static void EndWrite(ref FlowRecord record, uint sequence) => Volatile.Write(ref record.Sequence, sequence + 2);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RemoveWithPartnerLocked(int record, ulong hash, ulong* slot = null)
     {
-        ref FlowRecord r = ref Record(record);
-        // An all-zero reverse key is still a key (the zero key exists under partial masks): the pair test below decides,
-        // so removing either side of a pair removes both (D5).
-        if ((r.Flags & FlowRecordFlags.Unidirectional) == 0)
+        if ((Record(record).Flags & FlowRecordFlags.Unidirectional) == 0)
         {
-            FlowKey reverse = Cold(record).ReverseKey.WithoutPadding();
-            ulong partnerHash = FlowKeyHash.Hash(in reverse);
-            int partner = FindLocked(in reverse, partnerHash);
-            if (partner >= 0 && partner != record && IsLinkedTo(partner, in r.Key))
-            {
-                RemoveRecordLocked(partner, partnerHash);
-            }
+            RemoveLinkedPartnerLocked(record);
         }
 
         // Removing the partner zeroes only the partner's slot, so this record's slot is still valid.
         RemoveRecordLocked(record, hash, slot);
+    }
+
+    /// <summary>Removes the partner of a bidirectional record when the two are linked (D5).</summary>
+    private void RemoveLinkedPartnerLocked(int record)
+    {
+        // An all-zero reverse key is still a key (the zero key exists under partial masks): the pair test below decides,
+        // so removing either side of a pair removes both (D5).
+        FlowKey reverse = Cold(record).ReverseKey.WithoutPadding();
+        ulong partnerHash = FlowKeyHash.Hash(in reverse);
+        int partner = FindLocked(in reverse, partnerHash);
+        if (partner >= 0 && partner != record && IsLinkedTo(partner, in Record(record).Key))
+        {
+            RemoveRecordLocked(partner, partnerHash);
+        }
     }
 
     /// <summary>True when the record at <paramref name="partner"/> is bidirectional and names <paramref name="key"/> as its reverse.</summary>
@@ -288,6 +296,7 @@ public sealed unsafe partial class FlowTable
         return (p.Flags & FlowRecordFlags.Unidirectional) == 0 && ReverseMatches(in Cold(partner), in k);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RemoveRecordLocked(int index, ulong hash, ulong* slot = null)
     {
         if (slot != null)
@@ -304,10 +313,9 @@ public sealed unsafe partial class FlowTable
         uint rewrite = r.RewriteHandle;
         uint vendor = VendorHandleOf(in r, in Cold(index));
         bool wasAged = (r.Flags & FlowRecordFlags.Aged) != 0;
-        if (_observer is { } observer)
+        if (_observer is not null)
         {
-            FlowKey removedKey = r.Key.WithoutPadding();
-            observer.OnRemoved(_observedId, in removedKey, Cold(index).Version, wasAged);
+            ReportRemovedLocked(index, wasAged);
         }
 
         BeginWrite(ref r, sequence);
@@ -325,6 +333,14 @@ public sealed unsafe partial class FlowTable
         {
             _agedCount--;
         }
+    }
+
+    // Out of line, so a removal nobody observes does not zero the key copy's stack slot.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReportRemovedLocked(int index, bool wasAged)
+    {
+        FlowKey removedKey = Record(index).Key.WithoutPadding();
+        _observer!.OnRemoved(_observedId, in removedKey, Cold(index).Version, wasAged);
     }
 
     private int _reclaimCursor;
