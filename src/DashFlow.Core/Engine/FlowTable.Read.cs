@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using DashFlow.Model;
 
@@ -50,8 +51,8 @@ public sealed unsafe partial class FlowTable
         bool unmasked = _enabledKey == FlowEnabledKey.All; // as in TryLookup: no copy needed
         uint now = unchecked((uint)Clock.NowMs); // one clock read per batch: its keys arrived together
         Span<FlowKey> masked = stackalloc FlowKey[BatchGroup];
-        Span<ulong> hashes = stackalloc ulong[BatchGroup];
-        Span<int> candidates = stackalloc int[BatchGroup];
+        ulong* hashes = stackalloc ulong[BatchGroup];
+        int* candidates = stackalloc int[BatchGroup];
         for (int start = 0; start < keys.Length; start += BatchGroup)
         {
             int n = Math.Min(BatchGroup, keys.Length - start);
@@ -66,28 +67,41 @@ public sealed unsafe partial class FlowTable
                 group = masked[..n];
             }
 
-            // Stage 1: hash and prefetch every bucket; stage 2: prefetch each first candidate record and remember it;
-            // stage 3: probe the remembered candidate, and walk the chain only when it is not the key.
-            for (int i = 0; i < n; i++)
-            {
-                ulong hash = FlowKeyHash.Hash(in group[i]);
-                hashes[i] = hash;
-                Prefetch(HomeBucket(hash));
-            }
+            found += LookupGroup(ref MemoryMarshal.GetReference(group), n, ref hits[start], now, hashes, candidates);
+        }
 
-            for (int i = 0; i < n; i++)
-            {
-                candidates[i] = PrefetchCandidate(hashes[i]);
-            }
+        return found;
+    }
 
-            for (int i = 0; i < n; i++)
+    /// <summary>
+    /// One group of a batched lookup (n ≤ <see cref="BatchGroup"/> masked keys): stage 1 hashes and prefetches every
+    /// bucket, stage 2 prefetches each first candidate record and remembers it, stage 3 probes the remembered candidate
+    /// and walks the chain only when it is not the key. Checked by the caller, so the stages index without bounds checks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int LookupGroup(ref FlowKey keys, int n, ref FlowHit hits, uint now, ulong* hashes, int* candidates)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            ulong hash = FlowKeyHash.Hash(in Unsafe.Add(ref keys, i));
+            hashes[i] = hash;
+            Prefetch(HomeBucket(hash));
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            candidates[i] = PrefetchCandidate(hashes[i]);
+        }
+
+        int found = 0;
+        for (int i = 0; i < n; i++)
+        {
+            ref FlowKey key = ref Unsafe.Add(ref keys, i);
+            ref FlowHit hit = ref Unsafe.Add(ref hits, i);
+            int candidate = candidates[i];
+            if ((candidate >= 0 && ProbeRecord(candidate, in key, now, out hit) > 0) || TryLookupMasked(in key, hashes[i], now, out hit))
             {
-                ref FlowHit hit = ref hits[start + i];
-                int candidate = candidates[i];
-                if ((candidate >= 0 && ProbeRecord(candidate, in group[i], now, out hit) > 0) || TryLookupMasked(in group[i], hashes[i], now, out hit))
-                {
-                    found++;
-                }
+                found++;
             }
         }
 

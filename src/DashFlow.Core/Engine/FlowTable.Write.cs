@@ -36,12 +36,19 @@ public sealed unsafe partial class FlowTable
     [SkipLocalsInit] // the masked key is written before it is read
     public SaiStatus Remove(in FlowKey key)
     {
-        FlowKey masked = _mask.Apply(in key);
-        ulong hash = FlowKeyHash.Hash(in masked); // outside the lock: nothing to do with the table's state
+        scoped ref readonly FlowKey k = ref key; // as in TryLookup: with every key field enabled, masking changes nothing
+        FlowKey masked;
+        if (_enabledKey != FlowEnabledKey.All)
+        {
+            masked = _mask.Apply(in key);
+            k = ref masked;
+        }
+
+        ulong hash = FlowKeyHash.Hash(in k); // outside the lock: nothing to do with the table's state
         using (_writeLock.Enter())
         {
             ThrowIfDisposed();
-            ulong* slot = FindSlotLocked(in masked, hash);
+            ulong* slot = FindSlotLocked(in k, hash);
             if (slot == null)
             {
                 return SaiStatus.ItemNotFound;

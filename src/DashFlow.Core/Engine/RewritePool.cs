@@ -77,19 +77,18 @@ internal sealed class RewritePool
     }
 
     /// <summary>Drops one reference; the descriptor is freed when none is left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // every removal calls it; it almost always only decrements
     public void Release(uint handle)
     {
-        if (handle == 0)
+        if (handle != 0 && --SlotOf(handle).References == 0)
         {
-            return;
+            Free(handle);
         }
+    }
 
+    private void Free(uint handle)
+    {
         ref Slot slot = ref SlotOf(handle);
-        if (--slot.References > 0)
-        {
-            return;
-        }
-
         ref uint link = ref _buckets[slot.Hash & (uint)(_buckets.Length - 1)];
         while (link != handle)
         {
