@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace DashFlow.Engine;
 
@@ -18,13 +19,13 @@ namespace DashFlow.Engine;
 /// </remarks>
 internal sealed class BiasedWriterLock
 {
-    private static int s_lastThreadToken;
+    private static long s_lastThreadToken;
 
     [ThreadStatic]
-    private static int t_threadToken; // never reused, unlike managed thread ids; and read inline, where the id is a call
+    private static long t_threadToken; // never reused (64-bit), unlike managed thread ids; and read inline, where the id is a call
 
     private readonly Lock _lock = new();
-    private int _biasedThreadId; // the biased thread's token; 0 until the first writer claims the bias
+    private long _biasedThreadId; // the biased thread's token; 0 until the first writer claims the bias
     private int _biasedDepth; // written by the biased thread only
     private volatile bool _revoked;
 
@@ -35,11 +36,12 @@ internal sealed class BiasedWriterLock
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Scope Enter()
     {
-        int me = t_threadToken;
+        long me = t_threadToken;
         if (_biasedThreadId == me && me != 0)
         {
             int depth = _biasedDepth;
             Volatile.Write(ref _biasedDepth, depth + 1);
+            StoreLoadFenceOutsideX86();
             if (depth > 0 || !_revoked)
             {
                 return new Scope(this, biased: true); // a nested entry already excludes the revoker, which waits for depth 0
@@ -52,7 +54,7 @@ internal sealed class BiasedWriterLock
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Scope EnterSlow(int me)
+    private Scope EnterSlow(long me)
     {
         if (me == 0)
         {
@@ -62,6 +64,7 @@ internal sealed class BiasedWriterLock
         if (!_revoked && _biasedThreadId == 0 && Interlocked.CompareExchange(ref _biasedThreadId, me, 0) == 0)
         {
             Volatile.Write(ref _biasedDepth, 1);
+            StoreLoadFenceOutsideX86();
             if (!_revoked)
             {
                 return new Scope(this, biased: true);
@@ -84,10 +87,25 @@ internal sealed class BiasedWriterLock
     {
         _revoked = true;
         Interlocked.MemoryBarrierProcessWide();
-        var spinner = default(SpinWait);
         while (Volatile.Read(ref _biasedDepth) != 0)
         {
-            spinner.SpinOnce(); // the biased thread is inside a write: it holds the table for a few stores
+            // The biased thread is inside a write: it holds the table for a few stores. No Sleep here, so no
+            // ThreadInterruptedException can leave the lock held with the bias half revoked.
+            Thread.SpinWait(20);
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>
+    /// Orders the biased thread's depth store before its revoked-flag load on CPUs other than x86. There the process-wide
+    /// barrier alone would do only when the kernel offers membarrier; its fallback interrupts other cores on x86 alone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLoadFenceOutsideX86()
+    {
+        if (!X86Base.IsSupported)
+        {
+            Interlocked.MemoryBarrier();
         }
     }
 

@@ -121,6 +121,67 @@ public sealed class BiasedWriterLockTests
         Assert.False(writerLock.IsBiased);
     }
 
+    [Fact]
+    public void TwoFirstWritersRaceForTheBias_NoOverlapAndNoLostUpdate()
+    {
+        const int Rounds = 200; // each round races two threads for a fresh lock's bias
+        const int OpsPerThread = 2_000;
+        for (int round = 0; round < Rounds; round++)
+        {
+            var writerLock = new BiasedWriterLock();
+            var state = new SharedState();
+            using var go = new ManualResetEventSlim();
+            var threads = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
+            {
+                go.Wait();
+                for (int i = 0; i < OpsPerThread; i++)
+                {
+                    using (writerLock.Enter())
+                    {
+                        state.Touch();
+                    }
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            go.Set();
+            threads.ForEach(t => t.Join());
+
+            Assert.Equal(0, state.Overlaps);
+            Assert.Equal(2 * OpsPerThread, state.Count);
+        }
+    }
+
+    [Fact]
+    public void ExceptionInsideASection_LeavesTheLockFreeOnBothPaths()
+    {
+        var writerLock = new BiasedWriterLock();
+        Assert.Throws<InvalidOperationException>(() => ThrowInside(writerLock)); // the biased path
+        Assert.True(writerLock.IsBiased);
+
+        var other = new Thread(() => Assert.Throws<InvalidOperationException>(() => ThrowInside(writerLock))); // revokes
+        other.Start();
+        Assert.True(other.Join(TimeSpan.FromSeconds(10)));
+        Assert.False(writerLock.IsBiased);
+
+        Assert.Throws<InvalidOperationException>(() => ThrowInside(writerLock)); // the first thread, now through the lock
+        var last = new Thread(() =>
+        {
+            using (writerLock.Enter())
+            {
+            }
+        });
+        last.Start();
+        Assert.True(last.Join(TimeSpan.FromSeconds(10)), "a writer was left waiting after an exception");
+    }
+
+    private static void ThrowInside(BiasedWriterLock writerLock)
+    {
+        using (writerLock.Enter())
+        {
+            throw new InvalidOperationException("inside the section");
+        }
+    }
+
     /// <summary>A counter updated with a plain read-modify-write, and a flag that catches two threads inside at once.</summary>
     private sealed class SharedState
     {
