@@ -37,20 +37,23 @@ internal sealed class BiasedWriterLock
     public Scope Enter()
     {
         long me = t_threadToken;
-        if (_biasedThreadId == me && me != 0)
-        {
-            int depth = _biasedDepth;
-            Volatile.Write(ref _biasedDepth, depth + 1);
-            StoreLoadFenceOutsideX86();
-            if (depth > 0 || !_revoked)
-            {
-                return new Scope(this, biased: true); // a nested entry already excludes the revoker, which waits for depth 0
-            }
+        return _biasedThreadId == me && me != 0 && TryEnterBiased() ? new Scope(this, biased: true) : EnterSlow(me);
+    }
 
-            Volatile.Write(ref _biasedDepth, 0);
+    /// <summary>The biased thread's entry: counts itself in, then checks for a revocation, and backs out if there was one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryEnterBiased()
+    {
+        int depth = _biasedDepth;
+        Volatile.Write(ref _biasedDepth, depth + 1);
+        StoreLoadFenceOutsideX86();
+        if (depth > 0 || !_revoked)
+        {
+            return true; // a nested entry already excludes the revoker, which waits for depth 0
         }
 
-        return EnterSlow(me);
+        Volatile.Write(ref _biasedDepth, 0);
+        return false;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -61,16 +64,9 @@ internal sealed class BiasedWriterLock
             me = t_threadToken = Interlocked.Increment(ref s_lastThreadToken);
         }
 
-        if (!_revoked && _biasedThreadId == 0 && Interlocked.CompareExchange(ref _biasedThreadId, me, 0) == 0)
+        if (!_revoked && _biasedThreadId == 0 && Interlocked.CompareExchange(ref _biasedThreadId, me, 0) == 0 && TryEnterBiased())
         {
-            Volatile.Write(ref _biasedDepth, 1);
-            StoreLoadFenceOutsideX86();
-            if (!_revoked)
-            {
-                return new Scope(this, biased: true);
-            }
-
-            Volatile.Write(ref _biasedDepth, 0);
+            return new Scope(this, biased: true);
         }
 
         _lock.Enter();

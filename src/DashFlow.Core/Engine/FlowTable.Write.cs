@@ -174,10 +174,7 @@ public sealed unsafe partial class FlowTable
         }
     }
 
-    private static bool ReverseMatches(in FlowRecordCold record, in FlowKey key) =>
-        ((record.ReverseKey.W0 ^ key.W0) | (record.ReverseKey.W1 ^ key.W1) | (record.ReverseKey.W2 ^ key.W2)
-        | (record.ReverseKey.W3 ^ key.W3) | (record.ReverseKey.W4 ^ key.W4)
-        | ((record.ReverseKey.W5 ^ key.W5) & FlowKey.LastWordKeyBits)) == 0;
+    private static bool ReverseMatches(in FlowRecordCold record, in FlowKey key) => FlowKey.KeyEquals(in record.ReverseKey, in key);
 
     private static FlowDirection Opposite(FlowDirection direction) => direction switch
     {

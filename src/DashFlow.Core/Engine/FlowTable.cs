@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using DashFlow.Model;
 
 namespace DashFlow.Engine;
@@ -145,24 +144,8 @@ public sealed unsafe partial class FlowTable : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref FlowRecordCold Cold(int index) => ref _cold[index];
 
-    /// <summary>The stored key equals <paramref name="key"/> (padding ignored): one 256-bit and one 128-bit compare where the
-    /// CPU has them, so the probe that waits on the record's cache miss holds few instructions.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool KeyMatches(in FlowRecord record, in FlowKey key)
-    {
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref byte stored = ref Unsafe.As<FlowKey, byte>(ref Unsafe.AsRef(in record.Key));
-            ref byte wanted = ref Unsafe.As<FlowKey, byte>(ref Unsafe.AsRef(in key));
-            Vector256<ulong> low = Vector256.LoadUnsafe(ref stored).AsUInt64() ^ Vector256.LoadUnsafe(ref wanted).AsUInt64();
-            Vector128<ulong> high = (Vector128.LoadUnsafe(ref stored, 32).AsUInt64() ^ Vector128.LoadUnsafe(ref wanted, 32).AsUInt64())
-                & Vector128.Create(ulong.MaxValue, FlowKey.LastWordKeyBits);
-            return (low | Vector256.Create(high, Vector128<ulong>.Zero)) == Vector256<ulong>.Zero;
-        }
-
-        return ((record.Key.W0 ^ key.W0) | (record.Key.W1 ^ key.W1) | (record.Key.W2 ^ key.W2) | (record.Key.W3 ^ key.W3)
-            | (record.Key.W4 ^ key.W4) | ((record.Key.W5 ^ key.W5) & FlowKey.LastWordKeyBits)) == 0;
-    }
+    private static bool KeyMatches(in FlowRecord record, in FlowKey key) => FlowKey.KeyEquals(in record.Key, in key);
 
     private static bool IsNoKey(in FlowKey key) =>
         (key.W0 | key.W1 | key.W2 | key.W3 | key.W4 | (key.W5 & FlowKey.LastWordKeyBits)) == 0;
