@@ -29,6 +29,9 @@ internal sealed class BiasedWriterLock
     private int _biasedDepth; // written by the biased thread only
     private volatile bool _revoked;
 
+    /// <summary>Creates the lock; one that is not <paramref name="biasable"/> behaves as a plain re-entrant <see cref="Lock"/>.</summary>
+    public BiasedWriterLock(bool biasable = true) => _revoked = !biasable;
+
     /// <summary>True while the first writer's fast path is still in use (for tests).</summary>
     internal bool IsBiased => !_revoked && Volatile.Read(ref _biasedThreadId) != 0;
 

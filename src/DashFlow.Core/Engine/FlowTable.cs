@@ -17,7 +17,7 @@ public sealed unsafe partial class FlowTable : IDisposable
     /// <summary>The largest capacity a table accepts (record indexes are 31-bit).</summary>
     public const long MaxCapacity = 1L << 30;
 
-    private readonly BiasedWriterLock _writeLock = new();
+    private readonly BiasedWriterLock _writeLock;
     private readonly FlowTableCounterSet _counters = new();
     private readonly RewritePool _rewrites;
     private readonly VendorDataPool _vendorData = new();
@@ -44,6 +44,7 @@ public sealed unsafe partial class FlowTable : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Capacity, MaxCapacity);
+        _writeLock = new BiasedWriterLock(biasable: options.BiasWriterLock);
         _capacity = (int)options.Capacity;
         _maxFlowCount = options.Capacity;
         _enabledKey = options.EnabledKey;

@@ -9,9 +9,14 @@ namespace DashFlow.Engine;
 /// <param name="Clock">The aging clock; a wall clock when null.</param>
 /// <param name="Commit">Map every page of the records and the index at creation, as a DPU's fixed table is, so no insert
 /// pays a page fault; false lets the OS map pages as entries first use them (small footprint for sparse tables).</param>
+/// <param name="BiasWriterLock">Let the first writing thread take the writer lock without an atomic instruction until a
+/// second thread writes (<see cref="BiasedWriterLock"/>), for a table one thread fills and empties. Off by default: with
+/// it on, a full test run showed two unexplained HA divergences under churn, so multi-writer tables keep the plain lock
+/// until that is understood.</param>
 public sealed record FlowTableOptions(
     long Capacity,
     FlowEnabledKey EnabledKey = FlowEnabledKey.All,
     uint TtlMs = 0,
     FlowClock? Clock = null,
-    bool Commit = true);
+    bool Commit = true,
+    bool BiasWriterLock = false);
