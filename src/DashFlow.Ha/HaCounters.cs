@@ -9,7 +9,7 @@ public sealed class HaCounters
     private long _inlineSent, _inlineReceived, _inlineAcked, _inlineFailed, _inlineIgnored;
     private long _timedSent, _timedReceived, _timedAcked;
     private long _bulkMessagesSent, _bulkFlowsSent, _bulkMessagesReceived, _bulkFlowsReceived;
-    private long _bulkSyncsCompleted, _bulkSyncsFailed, _peerLosses, _inlineReconnects;
+    private long _bulkSyncsCompleted, _bulkSyncsFailed, _peerLosses, _inlineReconnects, _inlineSuperseded;
     private long _rangeSyncsCompleted, _rangeSyncsFailed, _rangeFallbacks, _rangeFlowsSent, _rangeDeletesSent, _rangeFlowsReceived, _rangeDeletesReceived;
 
     /// <summary>Every counter by its metric name, in a fixed order.</summary>
@@ -31,6 +31,7 @@ public sealed class HaCounters
         new("bulk_syncs_failed", Volatile.Read(ref _bulkSyncsFailed)),
         new("peer_losses", Volatile.Read(ref _peerLosses)),
         new("inline_stream_reconnects", Volatile.Read(ref _inlineReconnects)),
+        new("inline_batches_superseded", Volatile.Read(ref _inlineSuperseded)),
         new("range_syncs_completed", Volatile.Read(ref _rangeSyncsCompleted)),
         new("range_syncs_failed", Volatile.Read(ref _rangeSyncsFailed)),
         new("range_sync_fallbacks", Volatile.Read(ref _rangeFallbacks)),
@@ -92,6 +93,9 @@ public sealed class HaCounters
 
     /// <summary>The inline stream was opened again after a break.</summary>
     public void InlineReconnected() => Interlocked.Increment(ref _inlineReconnects);
+
+    /// <summary>The standby refused a batch of an inline stream that a newer stream from the active superseded.</summary>
+    public void InlineBatchSuperseded() => Interlocked.Increment(ref _inlineSuperseded);
 
     /// <summary>A range sync this node ran ended.</summary>
     public void RangeSyncEnded(bool succeeded) => Interlocked.Increment(ref succeeded ? ref _rangeSyncsCompleted : ref _rangeSyncsFailed);

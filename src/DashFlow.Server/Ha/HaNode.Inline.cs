@@ -17,6 +17,8 @@ public sealed partial class HaNode
 {
     private int _replicationEpoch;
     private CancellationTokenSource? _currentStream;
+    private readonly Lock _inlineApplyLock = new();
+    private long _inlineStream; // the newest inline stream from the peer; only its batches are applied
 
     /// <summary>Breaks the current inline stream, as a network fault would (tests).</summary>
     internal void CutInlineStream()
@@ -34,10 +36,39 @@ public sealed partial class HaNode
     /// <summary>True while this node applies the peer's sync (its state allows it and its tables are ready).</summary>
     public bool AcceptingSync => State.AcceptsSync() && _acceptingSync;
 
-    /// <summary>Applies one inline batch in order and builds its ack; <paramref name="packedEntries"/> holds the batch's
-    /// packed records (the receiver reads them into a pooled buffer, not into the message).</summary>
+    /// <summary>
+    /// Registers an inline stream the peer opened. It supersedes every earlier one: after a break the active resends,
+    /// on its new stream and in order, everything not acked, so a batch still arriving on an older stream is refused.
+    /// </summary>
+    /// <returns>The stream's number, to pass to <see cref="ApplyInline"/>.</returns>
+    public long BeginInlineStream() => Interlocked.Increment(ref _inlineStream);
+
+    /// <summary>
+    /// Applies one inline batch of stream <paramref name="stream"/> in order and builds its ack, or refuses it (null)
+    /// when a newer stream superseded that one; <paramref name="packedEntries"/> holds the batch's packed records (the
+    /// receiver reads them into a pooled buffer, not into the message).
+    /// </summary>
+    /// <remarks>
+    /// Batches are applied one at a time: the handler of a broken stream can still be applying a batch when the active's
+    /// next stream starts resending the same changes, and its older changes applied after the resent newer ones (a create
+    /// after the delete that followed it) would leave the standby with flows the active removed.
+    /// </remarks>
+    public Proto.FlowSyncAckBatch? ApplyInline(long stream, Proto.FlowSyncBatch batch, ReadOnlyMemory<byte> packedEntries)
+    {
+        lock (_inlineApplyLock)
+        {
+            if (stream != Volatile.Read(ref _inlineStream))
+            {
+                Counters.InlineBatchSuperseded();
+                return null;
+            }
+
+            return ApplyInlineLocked(batch, packedEntries);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per change; tiering is held back while the agent keeps JIT-compiling
-    public Proto.FlowSyncAckBatch ApplyInline(Proto.FlowSyncBatch batch, ReadOnlyMemory<byte> packedEntries)
+    private Proto.FlowSyncAckBatch ApplyInlineLocked(Proto.FlowSyncBatch batch, ReadOnlyMemory<byte> packedEntries)
     {
         var ack = new Proto.FlowSyncAckBatch { FirstSeq = batch.FirstSeq };
         if (batch.PackedCount > 0)

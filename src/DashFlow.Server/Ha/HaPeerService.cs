@@ -10,6 +10,7 @@ public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime
 {
     private static readonly Status Stopped = new(StatusCode.Unavailable, "ha: this node has stopped");
     private static readonly Status NotReceiving = new(StatusCode.FailedPrecondition, "ha: this node does not accept sync in its state");
+    private static readonly Status Superseded = new(StatusCode.Aborted, "ha: a newer inline stream from the peer superseded this one");
 
     public override async Task InlineSync(IAsyncStreamReader<PooledMessage<Proto.FlowSyncBatch>> requestStream, IServerStreamWriter<Proto.FlowSyncAckBatch> responseStream, ServerCallContext context)
     {
@@ -18,6 +19,8 @@ public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime
         {
             throw new RpcException(NotReceiving);
         }
+
+        long stream = node.BeginInlineStream();
 
         // Each batch's ack is written while the next batch is read and applied (one write in flight at a time; acks
         // stay in order).
@@ -32,10 +35,16 @@ public sealed class HaPeerService(HaNode node, IHostApplicationLifetime lifetime
                     throw new RpcException(NotReceiving); // the role changed under the stream: the sender reconnects
                 }
 
-                Proto.FlowSyncAckBatch ack;
+                Proto.FlowSyncAckBatch? ack;
                 using (var batch = requestStream.Current) // applied before the next read: its buffer goes back now
                 {
-                    ack = node.ApplyInline(batch.Message, batch.Pooled);
+                    ack = node.ApplyInline(stream, batch.Message, batch.Pooled);
+                }
+
+                if (ack is null)
+                {
+                    await written.ConfigureAwait(false);
+                    throw new RpcException(Superseded); // the active already resends this batch on its newer stream
                 }
 
                 await written.ConfigureAwait(false);

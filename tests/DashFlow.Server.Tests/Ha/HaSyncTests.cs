@@ -1,6 +1,12 @@
 using DashFlow.Api;
+using DashFlow.Ha.Inline;
 using DashFlow.Ha.Roles;
+using DashFlow.Ha.Standby;
 using DashFlow.Model;
+using DashFlow.Records;
+using DashFlow.Server.Ha;
+using Google.Protobuf;
+using Proto = DashFlow.Protos;
 
 namespace DashFlow.Server.Tests.Ha;
 
@@ -93,6 +99,47 @@ public sealed class HaSyncTests
         Assert.True(made > 0);
         Assert.True(a.Ha!.Counters["inline_stream_reconnects"] >= 1);
         HaPair.AssertSame(a, b, table);
+    }
+
+    [Fact]
+    public async Task InlineBatch_OfASupersededStream_IsRefusedAndChangesNothing_TheNewestStreamsApplies()
+    {
+        // Arrange: a paired standby, and a one-create batch as the active's sender packs it
+        await using var pair = new HaPair();
+        var a = await pair.StartAAsync(HaDesiredState.Active);
+        var b = await pair.StartBAsync();
+        await HaPair.WaitForPairAsync(a, b);
+        var table = HaPair.CreateTable(a.Api);
+        HaPair.Load(a.Api, table, HaPair.NewEni(), 1); // the standby makes the table with its first change
+        await HaPair.WaitDrainedAsync(a);
+        var key = HaPair.Key(HaPair.NewEni(), 0);
+        var records = new FlowRecordBatch();
+        records.Add(in key, HaPair.State(1), default);
+        var batch = new Proto.FlowSyncBatch
+        {
+            FirstSeq = 1,
+            PackedCount = 1,
+            Ops = ByteString.CopyFrom((byte)SyncOp.Create),
+            PackedEntries = ByteString.CopyFrom(records.Packed.Span),
+            FlowTableId = table.Value,
+            Table = HaTableSpec.Of(a.Api, table)!.Value.ToMessage(),
+        };
+        Assert.True(b.Api.TryGetTable(table, out var standbyTable));
+
+        // Act: a broken stream's handler applies its batch after the active's next stream started
+        long broken = b.Ha!.BeginInlineStream();
+        long resent = b.Ha.BeginInlineStream();
+        var refused = b.Ha.ApplyInline(broken, batch, records.Packed);
+        bool presentAfterRefusal = standbyTable.Contains(in key);
+        var acked = b.Ha.ApplyInline(resent, batch, records.Packed);
+
+        // Assert
+        Assert.Null(refused);
+        Assert.False(presentAfterRefusal);
+        Assert.True(b.Ha.Counters["inline_batches_superseded"] >= 1);
+        Assert.NotNull(acked);
+        Assert.Equal([(byte)SyncResult.Applied], acked.Results.ToByteArray());
+        Assert.True(standbyTable.Contains(in key));
     }
 
     [Fact]
