@@ -30,8 +30,9 @@ internal enum FlowRecordFlags : byte
 /// <remarks>
 /// [0..45] key, 46 flags and direction, 47 sync state, 48 sequence (the seqlock of both halves: odd while a writer changes
 /// the record), 52 actions, 56 last-seen time (the low 32 bits of the clock's ms: idle time is their wrapping difference),
-/// 60 rewrite handle. A free record keeps the next free index in <see cref="RewriteHandle"/> (never in
-/// <see cref="LastSeen"/>, which a lookup racing with the removal may still refresh).
+/// 60 rewrite handle. A free record keeps the next free index in <see cref="NextFree"/>, over its dead key (never in
+/// <see cref="LastSeen"/>, which a lookup racing with the removal may still refresh), and keeps its rewrite handle until
+/// it is reused.
 /// </remarks>
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 internal struct FlowRecord
@@ -39,6 +40,9 @@ internal struct FlowRecord
     public const int Size = 64;
 
     [FieldOffset(0)] public FlowKey Key;
+
+    /// <summary>A free record's link to the next free one (its key is dead: only writers read a free record).</summary>
+    [FieldOffset(0)] public int NextFree;
     [FieldOffset(46)] public FlowRecordFlags Flags;
     [FieldOffset(47)] public FlowSyncState SyncState;
     [FieldOffset(48)] public uint Sequence;

@@ -200,7 +200,7 @@ public sealed unsafe partial class FlowTable
         if (_freeHead >= 0)
         {
             record = _freeHead;
-            _freeHead = (int)Record(record).RewriteHandle;
+            _freeHead = Record(record).NextFree;
             fresh = false;
         }
         else
@@ -225,7 +225,7 @@ public sealed unsafe partial class FlowTable
     {
         ref FlowRecord r = ref Record(index);
         uint sequence = fresh ? 0 : r.Sequence;
-        uint oldRewrite = fresh || (r.Flags & FlowRecordFlags.InUse) == 0 ? 0 : r.RewriteHandle;
+        uint oldRewrite = fresh ? 0 : r.RewriteHandle; // a live record's, or the one a removed record kept
         uint newRewrite = _rewrites.Acquire(in state.Rewrite);
         if (fresh)
         {
@@ -314,7 +314,6 @@ public sealed unsafe partial class FlowTable
 
         ref FlowRecord r = ref Record(index);
         uint sequence = r.Sequence;
-        uint rewrite = r.RewriteHandle;
         uint vendor = VendorHandleOf(in r, in Cold(index));
         bool wasAged = (r.Flags & FlowRecordFlags.Aged) != 0;
         if (_observer is not null)
@@ -324,12 +323,11 @@ public sealed unsafe partial class FlowTable
 
         BeginWrite(ref r, sequence);
         r.Flags = FlowRecordFlags.None;
-        // The free-list link stays on line 0 but not in LastSeen: a lookup that matched this record just before the
-        // removal may still store its refresh there, which would corrupt the free list.
-        r.RewriteHandle = (uint)_freeHead;
+        r.NextFree = _freeHead;
         EndWrite(ref r, sequence);
         _freeHead = index;
-        _rewrites.Release(rewrite);
+        // The rewrite handle is released when the record is reused, not here: its release is a chain of loads that wait
+        // for this record's cache miss, and holding them in the window kept the next removal's misses from starting.
         _vendorData.Free(vendor);
         _count--;
         _counters.Removed++;

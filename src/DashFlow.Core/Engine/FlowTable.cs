@@ -33,7 +33,7 @@ public sealed unsafe partial class FlowTable : IDisposable
     private uint _ttlMs;
     private int _count;
     private int _highWater;     // records [0, _highWater) have been initialized at least once
-    private int _freeHead = -1; // free records, linked through FlowRecord.RewriteHandle
+    private int _freeHead = -1; // free records, linked through FlowRecord.NextFree
     private int _agedCount;     // live entries marked aged
     private bool _disposed;
 
@@ -68,6 +68,18 @@ public sealed unsafe partial class FlowTable : IDisposable
 
     /// <summary>Live entries.</summary>
     public long Count => Volatile.Read(ref _count);
+
+    /// <summary>Rewrite descriptors held by records, live or removed and not yet reused (for tests).</summary>
+    internal int RewriteDescriptors
+    {
+        get
+        {
+            using (_writeLock.Enter())
+            {
+                return _rewrites.Count;
+            }
+        }
+    }
 
     /// <summary>Live entries currently marked aged.</summary>
     public long AgedCount => Volatile.Read(ref _agedCount);

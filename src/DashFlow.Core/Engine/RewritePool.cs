@@ -34,7 +34,7 @@ internal sealed class RewritePool
         _slots = new Slot[]?[chunks];
     }
 
-    /// <summary>Descriptors currently held by at least one flow.</summary>
+    /// <summary>Descriptors currently held by at least one record (a flow's, or a removed flow's until it is reused).</summary>
     public int Count { get; private set; }
 
     /// <summary>Returns the handle for <paramref name="rewrite"/>, interning it, and takes one reference.</summary>

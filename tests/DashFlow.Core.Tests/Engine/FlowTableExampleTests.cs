@@ -478,6 +478,58 @@ public sealed class FlowTableExampleTests
         Assert.Equal(2, table.Counters.Updated);
     }
 
+    // ---- rewrite descriptors -----------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Churn_RewritesReadBackAndRemovedRecordsGiveTheirDescriptorBackWhenReused()
+    {
+        // Arrange: a small table churned with 40 distinct rewrites; removed records keep theirs until reused
+        const int Capacity = 32;
+        using var table = Table(Capacity);
+        var random = new Random(11);
+        var model = new Dictionary<int, FlowRewrite>();
+        static FlowRewrite RewriteNumber(int n) => s_rewrite with { Overlay = s_rewrite.Overlay with { DstMac = new MacAddress(0x0200_0000_0000UL | (uint)n) } };
+
+        // Act: random creates and removes, every live entry read back after each step
+        for (int step = 0; step < 5_000; step++)
+        {
+            int host = random.Next(Capacity * 2);
+            if (model.Remove(host))
+            {
+                Assert.Equal(SaiStatus.Success, table.Remove(Key(host)));
+            }
+            else if (model.Count < Capacity)
+            {
+                var rewrite = RewriteNumber(random.Next(40));
+                Assert.Equal(SaiStatus.Success, table.Create(Key(host), Unidirectional() with { Rewrite = rewrite }));
+                model[host] = rewrite;
+            }
+
+            Assert.InRange(table.RewriteDescriptors, 0, Capacity); // one per record at most, live or removed
+            foreach (var (live, rewrite) in model)
+            {
+                Assert.Equal(SaiStatus.Success, table.Get(Key(live), out var state, out _));
+                Assert.Equal(rewrite, state.Rewrite);
+            }
+        }
+
+        // Empty the table, then fill every record again with one rewrite: each reuse releases the descriptor it held.
+        foreach (int host in model.Keys)
+        {
+            Assert.Equal(SaiStatus.Success, table.Remove(Key(host)));
+        }
+
+        for (int host = 0; host < Capacity; host++)
+        {
+            Assert.Equal(SaiStatus.Success, table.Create(Key(host), Unidirectional() with { Rewrite = RewriteNumber(99) }));
+        }
+
+        // Assert
+        Assert.Equal(1, table.RewriteDescriptors);
+        Assert.Equal(SaiStatus.Success, table.Get(Key(Capacity - 1), out var last, out _));
+        Assert.Equal(RewriteNumber(99), last.Rewrite);
+    }
+
     private struct VendorVisitor : IFlowScanVisitor
     {
         public byte[]? Vendor;
