@@ -17,7 +17,7 @@ public sealed partial class HaNode
 {
     private int _replicationEpoch;
     private CancellationTokenSource? _currentStream;
-    private readonly Lock _inlineApplyLock = new();
+    private readonly Lock _syncApplyLock = new(); // one standby-side sync batch at a time: inline, range, or the clear before a bulk sync
     private long _inlineStream; // the newest inline stream from the peer; only its batches are applied
 
     /// <summary>Breaks the current inline stream, as a network fault would (tests).</summary>
@@ -43,6 +43,9 @@ public sealed partial class HaNode
     /// <returns>The stream's number, to pass to <see cref="ApplyInline"/>.</returns>
     public long BeginInlineStream() => Interlocked.Increment(ref _inlineStream);
 
+    /// <summary>Refuses every batch of the inline streams open now (the node left replication or a new sync starts).</summary>
+    private void SupersedeInlineStreams() => Interlocked.Increment(ref _inlineStream);
+
     /// <summary>
     /// Applies one inline batch of stream <paramref name="stream"/> in order and builds its ack, or refuses it (null)
     /// when a newer stream superseded that one; <paramref name="packedEntries"/> holds the batch's packed records (the
@@ -51,11 +54,13 @@ public sealed partial class HaNode
     /// <remarks>
     /// Batches are applied one at a time: the handler of a broken stream can still be applying a batch when the active's
     /// next stream starts resending the same changes, and its older changes applied after the resent newer ones (a create
-    /// after the delete that followed it) would leave the standby with flows the active removed.
+    /// after the delete that followed it) would leave the standby with flows the active removed. For the same reason a
+    /// state change that ends replication or starts a new sync supersedes every open stream (<see cref="SupersedeInlineStreams"/>),
+    /// and range batches and the clear before a bulk sync wait for a batch under way.
     /// </remarks>
     public Proto.FlowSyncAckBatch? ApplyInline(long stream, Proto.FlowSyncBatch batch, ReadOnlyMemory<byte> packedEntries)
     {
-        lock (_inlineApplyLock)
+        lock (_syncApplyLock)
         {
             if (stream != Volatile.Read(ref _inlineStream))
             {

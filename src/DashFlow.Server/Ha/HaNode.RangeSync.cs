@@ -39,6 +39,14 @@ public sealed partial class HaNode
     /// at or below the version given); null when this node does not receive a range sync.</summary>
     public Proto.FlowSyncAckBatch? ApplyRange(Proto.FlowSyncBatch batch)
     {
+        lock (_syncApplyLock) // after an inline batch of a superseded stream that was still being applied
+        {
+            return ApplyRangeLocked(batch);
+        }
+    }
+
+    private Proto.FlowSyncAckBatch? ApplyRangeLocked(Proto.FlowSyncBatch batch)
+    {
         if (State != HaState.InitializingToStandby || !_acceptingSync)
         {
             return null;

@@ -258,7 +258,11 @@ public sealed partial class HaNode : IAsyncDisposable
     {
         if ((actions & HaActions.ClearTables) != 0)
         {
-            _applier.ClearAll(); // before the vote is answered, so the bulk sync lands on empty tables
+            lock (_syncApplyLock) // after an inline batch under way, which its stream's supersession lets finish
+            {
+                _applier.ClearAll(); // before the vote is answered, so the bulk sync lands on empty tables
+            }
+
             _acceptingSync = true;
         }
 
@@ -301,6 +305,11 @@ public sealed partial class HaNode : IAsyncDisposable
     private void OnTransitioned(HaState from, HaState to)
     {
         _transitions.Add(new HaTransition(Stopwatch.GetTimestamp(), from, to, _machine.Term));
+        if (!to.AcceptsSync() || to == HaState.InitializingToStandby)
+        {
+            SupersedeInlineStreams(); // a late batch of an older stream must not land after what the next sync sends
+        }
+
         OnRangeTransitionLocked(from, to);
         if (to == HaState.Standalone && from.IsPaired())
         {

@@ -113,6 +113,55 @@ public sealed class HaSyncTests
         HaPair.Load(a.Api, table, HaPair.NewEni(), 1); // the standby makes the table with its first change
         await HaPair.WaitDrainedAsync(a);
         var key = HaPair.Key(HaPair.NewEni(), 0);
+        var (batch, packed) = OneCreateBatch(a.Api, table, key);
+        Assert.True(b.Api.TryGetTable(table, out var standbyTable));
+
+        // Act: a broken stream's handler applies its batch after the active's next stream started
+        long broken = b.Ha!.BeginInlineStream();
+        long resent = b.Ha.BeginInlineStream();
+        var refused = b.Ha.ApplyInline(broken, batch, packed);
+        bool presentAfterRefusal = standbyTable.Contains(in key);
+        var acked = b.Ha.ApplyInline(resent, batch, packed);
+
+        // Assert
+        Assert.Null(refused);
+        Assert.False(presentAfterRefusal);
+        Assert.True(b.Ha.Counters["inline_batches_superseded"] >= 1);
+        Assert.NotNull(acked);
+        Assert.Equal([(byte)SyncResult.Applied], acked.Results.ToByteArray());
+        Assert.True(standbyTable.Contains(in key));
+    }
+
+    [Fact]
+    public async Task InlineBatch_OfAStreamOpenedBeforeThePeerWasLost_IsRefused()
+    {
+        // Arrange: a stream the standby accepted while paired
+        await using var pair = new HaPair();
+        var a = await pair.StartAAsync(HaDesiredState.Active);
+        var b = await pair.StartBAsync();
+        await HaPair.WaitForPairAsync(a, b);
+        var table = HaPair.CreateTable(a.Api);
+        HaPair.Load(a.Api, table, HaPair.NewEni(), 1);
+        await HaPair.WaitDrainedAsync(a);
+        var key = HaPair.Key(HaPair.NewEni(), 0);
+        var (batch, packed) = OneCreateBatch(a.Api, table, key);
+        long stream = b.Ha!.BeginInlineStream();
+
+        // Act: the link is cut; the standby decides alone, then the stream's late batch arrives (a range or bulk sync
+        // follows when the pair meets again, and this batch must not land after it)
+        b.Ha.Partitioned = true;
+        await HaPair.WaitUntilAsync(() => b.Ha.State == HaState.Standalone, () => $"standalone ({HaPair.Describe(b)})");
+        var late = b.Ha.ApplyInline(stream, batch, packed);
+
+        // Assert
+        Assert.Null(late);
+        Assert.True(b.Api.TryGetTable(table, out var standbyTable));
+        Assert.False(standbyTable.Contains(in key));
+    }
+
+    /// <summary>An inline batch of one CREATE, packed as the active's sender packs it.</summary>
+    private static (Proto.FlowSyncBatch Batch, ReadOnlyMemory<byte> Packed) OneCreateBatch(FlowApi api, FlowTableId table, FlowKey key)
+    {
         var records = new FlowRecordBatch();
         records.Add(in key, HaPair.State(1), default);
         var batch = new Proto.FlowSyncBatch
@@ -122,24 +171,9 @@ public sealed class HaSyncTests
             Ops = ByteString.CopyFrom((byte)SyncOp.Create),
             PackedEntries = ByteString.CopyFrom(records.Packed.Span),
             FlowTableId = table.Value,
-            Table = HaTableSpec.Of(a.Api, table)!.Value.ToMessage(),
+            Table = HaTableSpec.Of(api, table)!.Value.ToMessage(),
         };
-        Assert.True(b.Api.TryGetTable(table, out var standbyTable));
-
-        // Act: a broken stream's handler applies its batch after the active's next stream started
-        long broken = b.Ha!.BeginInlineStream();
-        long resent = b.Ha.BeginInlineStream();
-        var refused = b.Ha.ApplyInline(broken, batch, records.Packed);
-        bool presentAfterRefusal = standbyTable.Contains(in key);
-        var acked = b.Ha.ApplyInline(resent, batch, records.Packed);
-
-        // Assert
-        Assert.Null(refused);
-        Assert.False(presentAfterRefusal);
-        Assert.True(b.Ha.Counters["inline_batches_superseded"] >= 1);
-        Assert.NotNull(acked);
-        Assert.Equal([(byte)SyncResult.Applied], acked.Results.ToByteArray());
-        Assert.True(standbyTable.Contains(in key));
+        return (batch, batch.PackedEntries.Memory);
     }
 
     [Fact]
