@@ -38,16 +38,7 @@ public sealed class BiasedWriterLockTests
             });
             biased.Start();
             biasedHasStarted.Wait();
-            var others = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
-            {
-                for (int i = 0; i < OtherOps; i++)
-                {
-                    using (writerLock.Enter())
-                    {
-                        state.Touch();
-                    }
-                }
-            })).ToList();
+            var others = Writers(2, OtherOps, writerLock, state);
             others.ForEach(t => t.Start());
             biased.Join();
             others.ForEach(t => t.Join());
@@ -131,17 +122,7 @@ public sealed class BiasedWriterLockTests
             var writerLock = new BiasedWriterLock();
             var state = new SharedState();
             using var go = new ManualResetEventSlim();
-            var threads = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
-            {
-                go.Wait();
-                for (int i = 0; i < OpsPerThread; i++)
-                {
-                    using (writerLock.Enter())
-                    {
-                        state.Touch();
-                    }
-                }
-            })).ToList();
+            var threads = Writers(2, OpsPerThread, writerLock, state, go);
             threads.ForEach(t => t.Start());
             go.Set();
             threads.ForEach(t => t.Join());
@@ -173,6 +154,20 @@ public sealed class BiasedWriterLockTests
         last.Start();
         Assert.True(last.Join(TimeSpan.FromSeconds(10)), "a writer was left waiting after an exception");
     }
+
+    /// <summary>Threads (not started) that each enter the lock <paramref name="ops"/> times, after <paramref name="start"/> is set when given.</summary>
+    private static List<Thread> Writers(int count, int ops, BiasedWriterLock writerLock, SharedState state, ManualResetEventSlim? start = null) =>
+        Enumerable.Range(0, count).Select(_ => new Thread(() =>
+        {
+            start?.Wait();
+            for (int i = 0; i < ops; i++)
+            {
+                using (writerLock.Enter())
+                {
+                    state.Touch();
+                }
+            }
+        })).ToList();
 
     private static void ThrowInside(BiasedWriterLock writerLock)
     {
