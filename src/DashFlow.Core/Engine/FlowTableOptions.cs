@@ -11,8 +11,8 @@ namespace DashFlow.Engine;
 /// pays a page fault; false lets the OS map pages as entries first use them (small footprint for sparse tables).</param>
 /// <param name="BiasWriterLock">Let the first writing thread take the writer lock without an atomic instruction until a
 /// second thread writes (<see cref="BiasedWriterLock"/>), for a table one thread fills and empties. Off by default: with
-/// it on, a full test run showed two unexplained HA divergences under churn, so multi-writer tables keep the plain lock
-/// until that is understood.</param>
+/// it on, two full test runs showed HA divergences under churn; an HA inline-sync race found since fits them, but that
+/// was not shown, so multi-writer tables keep the plain lock until a long run with the bias on says more.</param>
 public sealed record FlowTableOptions(
     long Capacity,
     FlowEnabledKey EnabledKey = FlowEnabledKey.All,
